@@ -1,0 +1,3 @@
+//! promo-liquid: a Liquid template engine for personalizing campaign messages.
+
+pub mod liquid;

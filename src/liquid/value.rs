@@ -1,0 +1,681 @@
+//! The value model: owned [`Value`]s, host data seen through [`ObjectView`],
+//! and [`Val`], the two of them as the renderer handles them.
+//!
+//! Owned values are cheap to clone (strings, arrays and objects sit behind
+//! `Arc`), so a local variable can be copied out of a scope without copying
+//! its contents. Host data (the globals a caller renders with) is never copied
+//! into `Value`s just to be looked up: the renderer walks it through
+//! [`ObjectView`] and only materializes what a filter needs.
+
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+/// An object: string keys in insertion order.
+pub type Map = IndexMap<String, Value>;
+
+/// A Liquid value owned by the renderer.
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    /// `nil`, and what an undefined variable evaluates to.
+    #[default]
+    Nil,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A 64-bit integer; arithmetic on it is checked.
+    Int(i64),
+    /// A 64-bit float.
+    Float(f64),
+    /// A string.
+    Str(Arc<str>),
+    /// An array.
+    Array(Arc<Vec<Value>>),
+    /// An object (hash) with keys in insertion order.
+    Object(Arc<Map>),
+    /// An inclusive integer range, `(start..end)`.
+    Range(i64, i64),
+    /// The special literal `empty`.
+    Empty,
+    /// The special literal `blank`.
+    Blank,
+}
+
+impl Value {
+    /// A string value.
+    pub fn str(s: &str) -> Value {
+        Value::Str(Arc::from(s))
+    }
+
+    /// An array value.
+    pub fn array(items: Vec<Value>) -> Value {
+        Value::Array(Arc::new(items))
+    }
+
+    /// Whether Liquid treats this as true: everything but `nil` and `false`.
+    pub fn is_truthy(&self) -> bool {
+        !matches!(self, Value::Nil | Value::Bool(false))
+    }
+
+    /// Whether this is `nil`.
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Value::Nil)
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Appends the text Liquid outputs for this value.
+    pub fn write_to(&self, out: &mut String) {
+        match self {
+            Value::Nil | Value::Empty | Value::Blank => {}
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(f) => write_float(*f, out),
+            Value::Str(s) => out.push_str(s),
+            Value::Array(items) => items.iter().for_each(|item| item.write_to(out)),
+            Value::Object(map) => write_object(map, out),
+            Value::Range(a, b) => {
+                let _ = write!(out, "{a}..{b}");
+            }
+        }
+    }
+
+    /// The text Liquid outputs for this value.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        self.write_to(&mut out);
+        out
+    }
+
+    /// The string form, borrowed when this already is a string.
+    pub fn to_str(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Value::Str(s) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(other.to_text()),
+        }
+    }
+
+    /// The length of a string (in characters), array, object or range; `None` otherwise.
+    pub fn size(&self) -> Option<usize> {
+        match self {
+            Value::Str(s) => Some(s.chars().count()),
+            Value::Array(items) => Some(items.len()),
+            Value::Object(map) => Some(map.len()),
+            Value::Range(a, b) => Some(range_len(*a, *b) as usize),
+            _ => None,
+        }
+    }
+
+    /// Looks up `key` on an object, or the `size`/`first`/`last` properties Liquid gives
+    /// arrays, strings and objects.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        if let Value::Object(map) = self {
+            if let Some(v) = map.get(key) {
+                return Some(v.clone());
+            }
+        }
+        match key {
+            "size" => self.size().map(|n| Value::Int(n as i64)),
+            "first" => self.first(),
+            "last" => self.last(),
+            _ => None,
+        }
+    }
+
+    /// Item `index` of an array or range (negative counts from the end), or the value of
+    /// an object for a key that is a number.
+    pub fn index(&self, index: i64) -> Option<Value> {
+        match self {
+            Value::Array(items) => resolve_index(index, items.len()).map(|i| items[i].clone()),
+            Value::Range(a, b) => {
+                let len = range_len(*a, *b);
+                let i = if index < 0 { index.checked_add(len)? } else { index };
+                (0..len).contains(&i).then(|| Value::Int(a + i))
+            }
+            Value::Object(map) => map.get(index.to_string().as_str()).cloned(),
+            _ => None,
+        }
+    }
+
+    /// The first item of an array or range, or the first `[key, value]` pair of an object.
+    pub fn first(&self) -> Option<Value> {
+        match self {
+            Value::Array(items) => items.first().cloned(),
+            Value::Range(..) => self.index(0),
+            Value::Object(map) => map
+                .first()
+                .map(|(k, v)| Value::array(vec![Value::str(k), v.clone()])),
+            _ => None,
+        }
+    }
+
+    /// The last item of an array or range.
+    pub fn last(&self) -> Option<Value> {
+        match self {
+            Value::Array(items) => items.last().cloned(),
+            Value::Range(..) => self.index(-1),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an empty string, array or object (what `== empty` tests).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Str(s) => s.is_empty(),
+            Value::Array(items) => items.is_empty(),
+            Value::Object(map) => map.is_empty(),
+            Value::Range(a, b) => b < a,
+            Value::Empty => true,
+            _ => false,
+        }
+    }
+
+    /// Whether this is blank: nil, false, a string of only white space, or an empty
+    /// array or object (what `== blank` tests).
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Value::Nil | Value::Bool(false) | Value::Blank => true,
+            Value::Str(s) => s.trim().is_empty(),
+            Value::Array(_) | Value::Object(_) | Value::Range(..) | Value::Empty => self.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// Liquid's `==`.
+    pub fn liquid_eq(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self, other) {
+            (Blank, Blank) | (Empty, Empty) => true,
+            (Blank, Empty) | (Empty, Blank) => false,
+            (Blank, v) | (v, Blank) => v.is_blank(),
+            (Empty, v) | (v, Empty) => v.is_empty(),
+            (Nil, Nil) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Int(a), Float(b)) | (Float(b), Int(a)) => (*a as f64) == *b,
+            (Float(a), Float(b)) => a == b,
+            (Str(a), Str(b)) => a == b,
+            (Array(a), Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.liquid_eq(y))
+            }
+            (Object(a), Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, v)| b.get(k).is_some_and(|w| v.liquid_eq(w)))
+            }
+            (Range(a, b), Range(c, d)) => a == c && b == d,
+            (Range(..), Array(_)) | (Array(_), Range(..)) => {
+                self.to_array().liquid_eq(&other.to_array())
+            }
+            _ => false,
+        }
+    }
+
+    /// Liquid's ordering for `<`, `>`, `<=`, `>=` and sorting. `None` when the two cannot
+    /// be compared.
+    pub fn liquid_cmp(&self, other: &Value) -> Option<Ordering> {
+        use Value::*;
+        match (self, other) {
+            (Int(a), Int(b)) => Some(a.cmp(b)),
+            (Int(a), Float(b)) => (*a as f64).partial_cmp(b),
+            (Float(a), Int(b)) => a.partial_cmp(&(*b as f64)),
+            (Float(a), Float(b)) => a.partial_cmp(b),
+            (Str(a), Str(b)) => Some(a.cmp(b)),
+            (Bool(a), Bool(b)) => Some(a.cmp(b)),
+            (Nil, Nil) => Some(Ordering::Equal),
+            _ => None,
+        }
+    }
+
+    /// Liquid's `contains`: substring of a string, item of an array, key of an object.
+    pub fn contains(&self, needle: &Value) -> bool {
+        match self {
+            Value::Str(s) => match needle {
+                Value::Nil | Value::Empty | Value::Blank => false,
+                n => s.contains(n.to_str().as_ref()),
+            },
+            Value::Array(items) => {
+                !needle.is_nil() && items.iter().any(|item| item.liquid_eq(needle))
+            }
+            Value::Range(a, b) => match needle {
+                Value::Int(n) => (a..=b).contains(&n),
+                _ => false,
+            },
+            Value::Object(map) => needle.as_str().is_some_and(|k| map.contains_key(k)),
+            _ => false,
+        }
+    }
+
+    /// This value as a list of items: arrays as they are, ranges expanded, objects as
+    /// `[key, value]` pairs, nil as nothing, anything else as a one-item list.
+    pub fn to_array(&self) -> Value {
+        match self {
+            Value::Array(_) => self.clone(),
+            Value::Nil | Value::Empty | Value::Blank => Value::array(Vec::new()),
+            Value::Range(a, b) => Value::array((*a..=*b).map(Value::Int).collect()),
+            Value::Object(map) => Value::array(
+                map.iter()
+                    .map(|(k, v)| Value::array(vec![Value::str(k), v.clone()]))
+                    .collect(),
+            ),
+            other => Value::array(vec![other.clone()]),
+        }
+    }
+
+    /// The name of this value's type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Nil => "nil",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Range(..) => "range",
+            Value::Empty => "empty",
+            Value::Blank => "blank",
+        }
+    }
+}
+
+/// How many integers `a..=b` holds (0 when `b < a`), saturating at `i64::MAX`.
+pub fn range_len(a: i64, b: i64) -> i64 {
+    if b < a {
+        0
+    } else {
+        (b as i128 - a as i128 + 1).min(i64::MAX as i128) as i64
+    }
+}
+
+/// Resolves a possibly negative index against a length.
+pub fn resolve_index(index: i64, len: usize) -> Option<usize> {
+    let len = len as i64;
+    let i = if index < 0 { index.checked_add(len)? } else { index };
+    (0..len).contains(&i).then_some(i as usize)
+}
+
+/// Writes a float as Ruby prints it: `5.0`, `0.1`, `1.0e+20`.
+pub fn write_float(f: f64, out: &mut String) {
+    if f.is_nan() {
+        out.push_str("NaN");
+    } else if f.is_infinite() {
+        out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
+    } else if f == 0.0 || (1e-4..1e16).contains(&f.abs()) {
+        let start = out.len();
+        let _ = write!(out, "{f}");
+        if !out[start..].contains('.') {
+            out.push_str(".0");
+        }
+    } else {
+        let s = format!("{f:e}");
+        let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
+        out.push_str(mantissa);
+        if !mantissa.contains('.') {
+            out.push_str(".0");
+        }
+        out.push('e');
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let _ = write!(out, "{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    }
+}
+
+fn write_object(map: &Map, out: &mut String) {
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{k:?}=>");
+        match v {
+            Value::Str(s) => {
+                let _ = write!(out, "{:?}", &**s);
+            }
+            Value::Nil => out.push_str("nil"),
+            other => other.write_to(out),
+        }
+    }
+    out.push('}');
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Value {
+        Value::str(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Value {
+        Value::Str(Arc::from(s))
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Value {
+        Value::Int(i)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(f: f64) -> Value {
+        Value::Float(f)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        Value::Bool(b)
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(items: Vec<Value>) -> Value {
+        Value::array(items)
+    }
+}
+
+impl From<Map> for Value {
+    fn from(map: Map) -> Value {
+        Value::Object(Arc::new(map))
+    }
+}
+
+impl From<&serde_json::Value> for Value {
+    fn from(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Nil,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => json_number(n),
+            serde_json::Value::String(s) => Value::str(s),
+            serde_json::Value::Array(items) => {
+                Value::array(items.iter().map(Value::from).collect())
+            }
+            serde_json::Value::Object(map) => Value::from(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v)))
+                    .collect::<Map>(),
+            ),
+        }
+    }
+}
+
+fn json_number(n: &serde_json::Number) -> Value {
+    match n.as_i64() {
+        Some(i) => Value::Int(i),
+        None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+    }
+}
+
+/// Host data the renderer reads in place: the globals of a render, and the objects and
+/// arrays inside them.
+///
+/// Implement it for your own types to render with them without building maps;
+/// `serde_json::Value` and [`Value`] implement it already.
+pub trait ObjectView: Sync {
+    /// The property `key` of an object, `None` when it has none.
+    fn get(&self, key: &str) -> Option<Val<'_>>;
+
+    /// Item `index` of an array (negative counts from the end). Objects return `None`.
+    fn index(&self, _index: i64) -> Option<Val<'_>> {
+        None
+    }
+
+    /// The number of items or properties.
+    fn size(&self) -> usize;
+
+    /// Whether this is an array rather than an object.
+    fn is_array(&self) -> bool {
+        false
+    }
+
+    /// A full owned copy, for filters and loops that need one.
+    fn to_value(&self) -> Value;
+}
+
+/// A value during a render: owned, or borrowed from the host's data.
+#[derive(Clone, Copy, Debug)]
+pub enum Borrowed<'a> {
+    /// A string the host owns.
+    Str(&'a str),
+    /// An object or array the host owns.
+    Object(&'a dyn ObjectView),
+}
+
+impl std::fmt::Debug for dyn ObjectView + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.to_value(), f)
+    }
+}
+
+/// A value as the renderer handles it: owned, or borrowed from the globals.
+#[derive(Clone, Debug)]
+pub enum Val<'a> {
+    /// An owned value.
+    Owned(Value),
+    /// A value borrowed from host data.
+    Borrowed(Borrowed<'a>),
+}
+
+impl<'a> Val<'a> {
+    /// A borrowed host string.
+    pub fn str(s: &'a str) -> Val<'a> {
+        Val::Borrowed(Borrowed::Str(s))
+    }
+
+    /// A borrowed host object or array.
+    pub fn object(o: &'a dyn ObjectView) -> Val<'a> {
+        Val::Borrowed(Borrowed::Object(o))
+    }
+
+    /// The owned value (copying borrowed host data).
+    pub fn into_value(self) -> Value {
+        match self {
+            Val::Owned(v) => v,
+            Val::Borrowed(Borrowed::Str(s)) => Value::str(s),
+            Val::Borrowed(Borrowed::Object(o)) => o.to_value(),
+        }
+    }
+
+    /// Whether Liquid treats this as true.
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Val::Owned(v) => v.is_truthy(),
+            Val::Borrowed(_) => true,
+        }
+    }
+
+    /// Whether this is `nil`.
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Val::Owned(Value::Nil))
+    }
+
+    /// Appends the text Liquid outputs for this value.
+    pub fn write_to(&self, out: &mut String) {
+        match self {
+            Val::Owned(v) => v.write_to(out),
+            Val::Borrowed(Borrowed::Str(s)) => out.push_str(s),
+            Val::Borrowed(Borrowed::Object(o)) => o.to_value().write_to(out),
+        }
+    }
+
+    /// Looks up a property, including `size`, `first` and `last`.
+    pub fn get(&self, key: &str) -> Option<Val<'a>> {
+        match self {
+            Val::Owned(v) => v.get(key).map(Val::Owned),
+            Val::Borrowed(Borrowed::Str(s)) => match key {
+                "size" => Some(Val::Owned(Value::Int(s.chars().count() as i64))),
+                _ => None,
+            },
+            Val::Borrowed(Borrowed::Object(o)) => {
+                let o: &'a dyn ObjectView = *o;
+                o.get(key).or_else(|| match key {
+                    "size" => Some(Val::Owned(Value::Int(o.size() as i64))),
+                    "first" if o.is_array() => o.index(0),
+                    "last" if o.is_array() => o.index(-1),
+                    "first" => o.to_value().first().map(Val::Owned),
+                    _ => None,
+                })
+            }
+        }
+    }
+
+    /// Looks up an array item by index.
+    pub fn index(&self, index: i64) -> Option<Val<'a>> {
+        match self {
+            Val::Owned(v) => v.index(index).map(Val::Owned),
+            Val::Borrowed(Borrowed::Str(_)) => None,
+            Val::Borrowed(Borrowed::Object(o)) => {
+                let o: &'a dyn ObjectView = *o;
+                if o.is_array() {
+                    o.index(index)
+                } else {
+                    o.get(&index.to_string())
+                }
+            }
+        }
+    }
+}
+
+impl From<Value> for Val<'_> {
+    fn from(v: Value) -> Self {
+        Val::Owned(v)
+    }
+}
+
+impl<'a> From<&'a serde_json::Value> for Val<'a> {
+    fn from(json: &'a serde_json::Value) -> Val<'a> {
+        match json {
+            serde_json::Value::Null => Val::Owned(Value::Nil),
+            serde_json::Value::Bool(b) => Val::Owned(Value::Bool(*b)),
+            serde_json::Value::Number(n) => Val::Owned(json_number(n)),
+            serde_json::Value::String(s) => Val::str(s),
+            serde_json::Value::Array(_) | serde_json::Value::Object(_) => Val::object(json),
+        }
+    }
+}
+
+impl ObjectView for serde_json::Value {
+    fn get(&self, key: &str) -> Option<Val<'_>> {
+        match self {
+            serde_json::Value::Object(map) => map.get(key).map(Val::from),
+            _ => None,
+        }
+    }
+
+    fn index(&self, index: i64) -> Option<Val<'_>> {
+        match self {
+            serde_json::Value::Array(items) => {
+                resolve_index(index, items.len()).map(|i| Val::from(&items[i]))
+            }
+            _ => None,
+        }
+    }
+
+    fn size(&self) -> usize {
+        match self {
+            serde_json::Value::Array(items) => items.len(),
+            serde_json::Value::Object(map) => map.len(),
+            _ => 0,
+        }
+    }
+
+    fn is_array(&self) -> bool {
+        self.is_array()
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from(self)
+    }
+}
+
+impl ObjectView for serde_json::Map<String, serde_json::Value> {
+    fn get(&self, key: &str) -> Option<Val<'_>> {
+        self.get(key).map(Val::from)
+    }
+
+    fn size(&self) -> usize {
+        self.len()
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from(
+            self.iter()
+                .map(|(k, v)| (k.clone(), Value::from(v)))
+                .collect::<Map>(),
+        )
+    }
+}
+
+impl ObjectView for Map {
+    fn get(&self, key: &str) -> Option<Val<'_>> {
+        self.get(key).cloned().map(Val::Owned)
+    }
+
+    fn size(&self) -> usize {
+        self.len()
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from(self.clone())
+    }
+}
+
+/// No globals at all.
+impl ObjectView for () {
+    fn get(&self, _key: &str) -> Option<Val<'_>> {
+        None
+    }
+
+    fn size(&self) -> usize {
+        0
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from(Map::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float(f: f64) -> String {
+        let mut s = String::new();
+        write_float(f, &mut s);
+        s
+    }
+
+    #[test]
+    fn floats_print_as_ruby_prints_them() {
+        assert_eq!(float(5.0), "5.0");
+        assert_eq!(float(7.9), "7.9");
+        assert_eq!(float(-0.5), "-0.5");
+        assert_eq!(float(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(float(1e20), "1.0e+20");
+        assert_eq!(float(1.5e-5), "1.5e-05");
+    }
+
+    #[test]
+    fn blank_and_empty_equality() {
+        assert!(Value::Nil.liquid_eq(&Value::Blank));
+        assert!(!Value::Nil.liquid_eq(&Value::Empty));
+        assert!(Value::str("  ").liquid_eq(&Value::Blank));
+        assert!(!Value::str("  ").liquid_eq(&Value::Empty));
+        assert!(!Value::Blank.liquid_eq(&Value::Empty));
+    }
+
+    #[test]
+    fn int_and_float_are_equal_but_not_int_and_string() {
+        assert!(Value::Int(1).liquid_eq(&Value::Float(1.0)));
+        assert!(!Value::Int(1).liquid_eq(&Value::str("1")));
+    }
+}
