@@ -1,4 +1,39 @@
-//! The Liquid language: our own implementation of Shopify Liquid 5.
+//! The Liquid language: our own implementation of Shopify Liquid 5, plus CleverTap's
+//! `{% abort %}` and `a.["key"]` path form. It knows nothing of promo events.
+//!
+//! The pipeline: [`lexer`] splits the source into text, output and tag tokens;
+//! `expr` and `parser` build the node tree ([`ast`]), resolving filters by name;
+//! `render` walks it with the globals. [`Environment`] owns the configuration and
+//! compiles [`Template`]s.
+//!
+//! ```
+//! use promo_liquid::liquid::Environment;
+//!
+//! let env = Environment::new();
+//! let template = env.compile("greeting", "Hi {{ name | default: 'there' }}!").unwrap();
+//! let globals = serde_json::json!({"name": "Asha"});
+//! let (text, report) = template.render_to_string(&globals).unwrap();
+//! assert_eq!(text, "Hi Asha!");
+//! assert!(report.warnings.is_empty());
+//! ```
 
+mod analysis;
+pub mod ast;
+mod env;
+mod error;
+mod expr;
 pub mod filters;
+pub mod lexer;
+mod parser;
+mod render;
 pub mod value;
+
+pub use analysis::{Analysis, NameUse, PathPart, Usage, Variable};
+pub use env::{
+    DirectoryLoader, Environment, Limits, MemoryLoader, PartialLoader, Template, UndefinedPolicy,
+};
+pub use error::{Error, ErrorKind, LineCol, Span};
+pub use filters::{Args, Filter, FilterError, Filters};
+pub use parser::TAGS;
+pub use render::{Abort, Report, Warning};
+pub use value::{ObjectView, Val, Value};

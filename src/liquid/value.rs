@@ -138,7 +138,11 @@ impl Value {
             Value::Array(items) => resolve_index(index, items.len()).map(|i| items[i].clone()),
             Value::Range(a, b) => {
                 let len = range_len(*a, *b);
-                let i = if index < 0 { index.checked_add(len)? } else { index };
+                let i = if index < 0 {
+                    index.checked_add(len)?
+                } else {
+                    index
+                };
                 (0..len).contains(&i).then(|| Value::Int(a + i))
             }
             Value::Object(map) => map.get(index.to_string().as_str()).cloned(),
@@ -243,8 +247,9 @@ impl Value {
                 Value::Nil | Value::Empty | Value::Blank => false,
                 n => s.contains(n.to_str().as_ref()),
             },
+            // As in Shopify, `contains nil` and `contains false` are always false.
             Value::Array(items) => {
-                !needle.is_nil() && items.iter().any(|item| item.liquid_eq(needle))
+                needle.is_truthy() && items.iter().any(|item| item.liquid_eq(needle))
             }
             Value::Range(a, b) => match needle {
                 Value::Int(n) => (a..=b).contains(&n),
@@ -300,7 +305,11 @@ pub fn range_len(a: i64, b: i64) -> i64 {
 /// Resolves a possibly negative index against a length.
 pub fn resolve_index(index: i64, len: usize) -> Option<usize> {
     let len = len as i64;
-    let i = if index < 0 { index.checked_add(len)? } else { index };
+    let i = if index < 0 {
+        index.checked_add(len)?
+    } else {
+        index
+    };
     (0..len).contains(&i).then_some(i as usize)
 }
 

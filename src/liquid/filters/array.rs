@@ -1,5 +1,983 @@
-//! Placeholder: filled in by the filters work.
+//! Array filters.
+//!
+//! As in Shopify, most array filters first turn their input into a flat list of items:
+//! nested arrays are flattened, a range is expanded, an object is a list of one object,
+//! nil is the empty list and anything else is a list of itself. Item properties are read
+//! as Ruby's `item[property]` reads them: a key of an object, a substring test on a
+//! string, a bit of an integer; an item that cannot be indexed at all (nil, a boolean, a
+//! float) makes `where`, `find` and friends give nil, as Shopify's do.
 
-use super::Filters;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
-pub(super) fn register(_filters: &mut Filters) {}
+use super::math::{Number, Op, arith, compare, to_integer, to_number};
+use super::misc::{describe, expect_args};
+use super::{Args, FilterContext, FilterError, Filters};
+use crate::liquid::value::{Value, range_len};
+
+pub(super) fn register(filters: &mut Filters) {
+    register_basics(filters);
+    register_ordering(filters);
+    register_selection(filters);
+}
+
+fn register_basics(filters: &mut Filters) {
+    filters.add(
+        "join",
+        "join: separator",
+        "Joins the items of an array into a string, with `separator` (default a space) \
+         between them.",
+        "{{ \"a,b,c\" | split: \",\" | join: \" & \" }} → a & b & c",
+        join,
+    );
+    filters.add(
+        "first",
+        "first",
+        "The first item of an array.",
+        "{{ \"a,b,c\" | split: \",\" | first }} → a",
+        |input, args| {
+            expect_args(args, 0, 0)?;
+            Ok(input.first().unwrap_or_default())
+        },
+    );
+    filters.add(
+        "last",
+        "last",
+        "The last item of an array.",
+        "{{ \"a,b,c\" | split: \",\" | last }} → c",
+        |input, args| {
+            expect_args(args, 0, 0)?;
+            Ok(input.last().unwrap_or_default())
+        },
+    );
+    filters.add(
+        "size",
+        "size",
+        "The number of characters in a string, or of items in an array or object.",
+        "{{ \"दिवाली\" | size }} → 6",
+        |input, args| {
+            expect_args(args, 0, 0)?;
+            Ok(Value::Int(input.size().map_or(0, |n| n as i64)))
+        },
+    );
+    filters.add(
+        "slice",
+        "slice: offset, length",
+        "The `length` characters (or array items) from `offset` on; a negative offset counts \
+         from the end; `length` defaults to 1.",
+        "{{ \"Liquid\" | slice: 2, 3 }} → qui",
+        slice,
+    );
+    filters.add(
+        "concat",
+        "concat: array",
+        "Joins two arrays into one.",
+        "{{ \"a,b\" | split: \",\" | concat: (1..2) | join }} → a b 1 2",
+        |input, args| {
+            expect_args(args, 1, 1)?;
+            let other = match args.get(0) {
+                Some(Value::Array(other)) => other,
+                other => {
+                    return Err(FilterError::InvalidArgument {
+                        position: "1".into(),
+                        expected: "an array",
+                        found: describe(other.unwrap_or(&Value::Nil)),
+                    });
+                }
+            };
+            let mut out = items(input, args.context)?;
+            check_items(
+                out.len().saturating_add(other.len()),
+                args.context.max_array_items,
+            )?;
+            out.extend(other.iter().cloned());
+            Ok(Value::array(out))
+        },
+    );
+    filters.add(
+        "reverse",
+        "reverse",
+        "Reverses the order of the items of an array.",
+        "{{ (1..3) | reverse | join: \",\" }} → 3,2,1",
+        |input, args| {
+            expect_args(args, 0, 0)?;
+            let mut out = items(input, args.context)?;
+            out.reverse();
+            Ok(Value::array(out))
+        },
+    );
+    filters.add(
+        "map",
+        "map: property",
+        "The value of `property` of each item.",
+        "{{ products | map: \"title\" | join: \", \" }} → Shoes, Socks",
+        |input, args| {
+            expect_args(args, 1, 1)?;
+            let property = args.get(0).unwrap_or(&Value::Nil);
+            let out = items(input, args.context)?
+                .iter()
+                .map(|item| match lookup(item, property) {
+                    Lookup::Found(v) => Ok(v),
+                    Lookup::NotIndexable => Ok(Value::Nil),
+                    Lookup::TypeError => Err(property_error(property)),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::array(out))
+        },
+    );
+    filters.add(
+        "sum",
+        "sum: property",
+        "The sum of the items of an array, or of their `property`.",
+        "{{ (1..4) | sum }} → 10",
+        sum,
+    );
+}
+
+fn register_ordering(filters: &mut Filters) {
+    filters.add(
+        "sort",
+        "sort: property",
+        "Sorts an array (by `property` of each item, when given), case-sensitively; nils \
+         go last.",
+        "{{ \"b,C,a\" | split: \",\" | sort | join }} → C a b",
+        |input, args| sort(input, args, false),
+    );
+    filters.add(
+        "sort_natural",
+        "sort_natural: property",
+        "Sorts an array (by `property` of each item, when given), ignoring case; nils go \
+         last.",
+        "{{ \"b,C,a\" | split: \",\" | sort_natural | join }} → a b C",
+        |input, args| sort(input, args, true),
+    );
+    filters.add(
+        "uniq",
+        "uniq: property",
+        "Removes duplicate items (or items with a duplicate `property`).",
+        "{{ \"a,b,a\" | split: \",\" | uniq | join }} → a b",
+        |input, args| {
+            expect_args(args, 0, 1)?;
+            let list = items(input, args.context)?;
+            let keys = match args.get(0).filter(|p| !p.is_nil()) {
+                None => list.clone(),
+                Some(_) if list.is_empty() => return Ok(Value::array(list)),
+                Some(property) => match property_values(&list, property)? {
+                    Some(keys) => keys,
+                    None => return Ok(Value::Nil),
+                },
+            };
+            Ok(Value::array(unique_by_key(list, &keys)))
+        },
+    );
+    filters.add(
+        "compact",
+        "compact: property",
+        "Removes nil items (or items whose `property` is nil).",
+        "{{ products | map: \"vendor\" | compact | join: \", \" }} → Acme",
+        |input, args| {
+            expect_args(args, 0, 1)?;
+            let list = items(input, args.context)?;
+            let keys = match args.get(0).filter(|p| !p.is_nil()) {
+                None => list.clone(),
+                Some(property) => match property_values(&list, property)? {
+                    Some(keys) => keys,
+                    None => return Ok(Value::Nil),
+                },
+            };
+            let kept = list
+                .into_iter()
+                .zip(keys)
+                .filter(|(_, key)| !key.is_nil())
+                .map(|(item, _)| item)
+                .collect();
+            Ok(Value::array(kept))
+        },
+    );
+}
+
+fn register_selection(filters: &mut Filters) {
+    let selections: [(
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Select,
+    ); 5] = [
+        (
+            "where",
+            "where: property, value",
+            "The items whose `property` equals `value` (or, without a value, is truthy).",
+            "{{ products | where: \"available\" | map: \"title\" | join }} → Shoes",
+            Select::Where,
+        ),
+        (
+            "reject",
+            "reject: property, value",
+            "The items whose `property` does not equal `value` (or, without a value, is not \
+             truthy).",
+            "{{ products | reject: \"available\" | map: \"title\" | join }} → Socks",
+            Select::Reject,
+        ),
+        (
+            "has",
+            "has: property, value",
+            "Whether any item's `property` equals `value` (or, without a value, is truthy).",
+            "{{ products | has: \"title\", \"Socks\" }} → true",
+            Select::Has,
+        ),
+        (
+            "find",
+            "find: property, value",
+            "The first item whose `property` equals `value` (or, without a value, is truthy).",
+            "{{ products | find: \"title\", \"Socks\" | map: \"price\" }} → 5",
+            Select::Find,
+        ),
+        (
+            "find_index",
+            "find_index: property, value",
+            "The index of the first item whose `property` equals `value` (or, without a \
+             value, is truthy).",
+            "{{ products | find_index: \"title\", \"Socks\" }} → 1",
+            Select::FindIndex,
+        ),
+    ];
+    for (name, signature, summary, example, mode) in selections {
+        filters.add(name, signature, summary, example, move |input, args| {
+            select(input, args, mode)
+        });
+    }
+}
+
+/// Fails when an array of `n` items would be over the limit.
+pub(super) fn check_items(n: usize, max_items: usize) -> Result<(), FilterError> {
+    if n > max_items {
+        return Err(FilterError::ArrayTooLarge { limit: max_items });
+    }
+    Ok(())
+}
+
+/// Shopify's `InputIterator`: the input as a flat list of items.
+pub(super) fn items(input: &Value, context: &FilterContext) -> Result<Vec<Value>, FilterError> {
+    let mut out = Vec::new();
+    for_each_item(input, context, |item| {
+        out.push(item.clone());
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each item of the input's flat list of items, in order.
+fn for_each_item(
+    input: &Value,
+    context: &FilterContext,
+    mut f: impl FnMut(&Value) -> Result<(), FilterError>,
+) -> Result<(), FilterError> {
+    let max = context.max_array_items;
+    match input {
+        Value::Array(top) => {
+            // An explicit stack: nesting depth is the data's, not ours to trust.
+            let mut stack = vec![top.iter()];
+            let mut count = 0usize;
+            while let Some(level) = stack.last_mut() {
+                match level.next() {
+                    None => {
+                        stack.pop();
+                    }
+                    Some(Value::Array(inner)) => stack.push(inner.iter()),
+                    Some(item) => {
+                        count += 1;
+                        check_items(count, max)?;
+                        f(item)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Value::Range(a, b) => {
+            check_items(
+                usize::try_from(range_len(*a, *b)).unwrap_or(usize::MAX),
+                max,
+            )?;
+            (*a..=*b).try_for_each(|i| f(&Value::Int(i)))
+        }
+        Value::Nil | Value::Empty | Value::Blank => Ok(()),
+        other => f(other),
+    }
+}
+
+fn join(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
+    expect_args(args, 0, 1)?;
+    let separator = args
+        .get(0)
+        .map_or(std::borrow::Cow::Borrowed(" "), Value::to_str);
+    let mut out = String::new();
+    let mut first = true;
+    for_each_item(input, args.context, |item| {
+        if !first {
+            out.push_str(&separator);
+        }
+        first = false;
+        item.write_to(&mut out);
+        args.context.check_string(out.len())
+    })?;
+    Ok(Value::from(out))
+}
+
+fn slice(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
+    expect_args(args, 1, 2)?;
+    let offset = to_integer(args.get(0).unwrap_or(&Value::Nil), 1)?;
+    let length = match args.get(1) {
+        None | Some(Value::Nil | Value::Bool(false)) => 1,
+        Some(v) => to_integer(v, 2)?,
+    };
+    match input {
+        Value::Array(list) => Ok(Value::array(match bounds(list.len(), offset, length) {
+            Some((start, end)) => list[start..end].to_vec(),
+            None => Vec::new(),
+        })),
+        Value::Range(a, b) => {
+            let len = usize::try_from(range_len(*a, *b)).unwrap_or(usize::MAX);
+            let Some((start, end)) = bounds(len, offset, length) else {
+                return Ok(Value::array(Vec::new()));
+            };
+            check_items(end - start, args.context.max_array_items)?;
+            Ok(Value::array(
+                (start..end).map(|i| Value::Int(a + i as i64)).collect(),
+            ))
+        }
+        other => {
+            let text = other.to_str();
+            let len = text.chars().count();
+            Ok(match bounds(len, offset, length) {
+                Some((start, end)) => Value::from(
+                    text.chars()
+                        .skip(start)
+                        .take(end - start)
+                        .collect::<String>(),
+                ),
+                None => Value::str(""),
+            })
+        }
+    }
+}
+
+/// Ruby's `slice(offset, length)` bounds: `None` where Ruby gives nil.
+fn bounds(len: usize, offset: i64, length: i64) -> Option<(usize, usize)> {
+    let len = i128::try_from(len).ok()?;
+    let mut start = i128::from(offset);
+    if start < 0 {
+        start += len;
+    }
+    if start < 0 || start > len || length < 0 {
+        return None;
+    }
+    let end = (start + i128::from(length)).min(len);
+    Some((usize::try_from(start).ok()?, usize::try_from(end).ok()?))
+}
+
+fn sum(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
+    expect_args(args, 0, 1)?;
+    let list = items(input, args.context)?;
+    let values = match args.get(0).filter(|p| !p.is_nil()) {
+        None => list,
+        Some(property) => list
+            .iter()
+            .map(|item| match lookup(item, property) {
+                Lookup::Found(v) => Ok(v),
+                Lookup::NotIndexable => Ok(Value::Int(0)),
+                Lookup::TypeError => Err(property_error(property)),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let mut total = Number::Int(0);
+    for_each_item(&Value::array(values), args.context, |item| {
+        total = arith(Op::Add, total, to_number(item)?)?;
+        Ok(())
+    })?;
+    Ok(total.into_value())
+}
+
+/// What `item[property]` gives in Ruby.
+enum Lookup {
+    /// A value (nil when there is no such key or index).
+    Found(Value),
+    /// The item has no `[]` (nil, booleans, floats).
+    NotIndexable,
+    /// The item has `[]`, but not for a property of this type.
+    TypeError,
+}
+
+fn lookup(item: &Value, property: &Value) -> Lookup {
+    match (item, property) {
+        (Value::Object(map), Value::Str(key)) => {
+            Lookup::Found(map.get(&**key).cloned().unwrap_or_default())
+        }
+        (Value::Object(_), _) => Lookup::Found(Value::Nil),
+        (Value::Str(s), Value::Str(needle)) => Lookup::Found(if s.contains(&**needle) {
+            property.clone()
+        } else {
+            Value::Nil
+        }),
+        (Value::Str(s), Value::Int(i)) => {
+            let len = s.chars().count();
+            Lookup::Found(
+                crate::liquid::value::resolve_index(*i, len)
+                    .and_then(|i| s.chars().nth(i))
+                    .map_or(Value::Nil, |c| Value::from(c.to_string())),
+            )
+        }
+        // Golden Liquid: an undefined property on strings selects nothing.
+        (Value::Str(_), Value::Nil) => Lookup::NotIndexable,
+        (Value::Int(n), Value::Int(bit)) => Lookup::Found(Value::Int(match *bit {
+            b if b < 0 => 0,
+            b if b >= 64 => i64::from(*n < 0),
+            b => (n >> b) & 1,
+        })),
+        (Value::Array(_) | Value::Range(..), Value::Int(i)) => {
+            Lookup::Found(item.index(*i).unwrap_or_default())
+        }
+        (Value::Str(_) | Value::Int(_) | Value::Array(_) | Value::Range(..), _) => {
+            Lookup::TypeError
+        }
+        _ => Lookup::NotIndexable,
+    }
+}
+
+fn property_error(property: &Value) -> FilterError {
+    FilterError::InvalidArgument {
+        position: "1".into(),
+        expected: "a property the items have",
+        found: describe(property),
+    }
+}
+
+/// Each item's `property`, or `None` when an item cannot be indexed at all.
+fn property_values(list: &[Value], property: &Value) -> Result<Option<Vec<Value>>, FilterError> {
+    let mut out = Vec::with_capacity(list.len());
+    for item in list {
+        match lookup(item, property) {
+            Lookup::Found(v) => out.push(v),
+            Lookup::NotIndexable => return Ok(None),
+            Lookup::TypeError => return Err(property_error(property)),
+        }
+    }
+    Ok(Some(out))
+}
+
+fn sort(input: &Value, args: &Args<'_>, natural: bool) -> Result<Value, FilterError> {
+    expect_args(args, 0, 1)?;
+    let list = items(input, args.context)?;
+    let keys = match args.get(0).filter(|p| !p.is_nil()) {
+        None => list.clone(),
+        Some(_) if list.is_empty() => return Ok(Value::array(list)),
+        Some(property) => match property_values(&list, property)? {
+            Some(keys) => keys,
+            None => return Ok(Value::Nil),
+        },
+    };
+    let mut pairs: Vec<(Value, Value)> = keys.into_iter().zip(list).collect();
+    if natural {
+        // Ruby's `casecmp`: compare the text, folding ASCII letters only.
+        let mut folded: Vec<(Option<Vec<u8>>, Value)> = pairs
+            .into_iter()
+            .map(|(key, item)| {
+                let key = (!key.is_nil()).then(|| key.to_text().to_ascii_lowercase().into_bytes());
+                (key, item)
+            })
+            .collect();
+        folded.sort_by(|(a, _), (b, _)| match (a, b) {
+            (Some(a), Some(b)) => a.cmp(b),
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+        });
+        return Ok(Value::array(
+            folded.into_iter().map(|(_, item)| item).collect(),
+        ));
+    }
+    check_sortable(pairs.iter().map(|(key, _)| key))?;
+    pairs.sort_by(|(a, _), (b, _)| compare_keys(a, b));
+    Ok(Value::array(
+        pairs.into_iter().map(|(_, item)| item).collect(),
+    ))
+}
+
+/// Fails unless the non-nil keys can be ordered against each other: all numbers, all
+/// strings, or all the same value.
+fn check_sortable<'a>(keys: impl Iterator<Item = &'a Value> + Clone) -> Result<(), FilterError> {
+    let mut present = keys.filter(|k| !k.is_nil());
+    let Some(first) = present.clone().next() else {
+        return Ok(());
+    };
+    let ok = present
+        .clone()
+        .all(|k| matches!(k, Value::Int(_) | Value::Float(_)))
+        || present.clone().all(|k| matches!(k, Value::Str(_)))
+        || present.all(|k| strict_eq(k, first));
+    if ok {
+        Ok(())
+    } else {
+        Err(FilterError::InvalidInput {
+            expected: "items of one comparable type",
+            found: "values of incompatible types".into(),
+        })
+    }
+}
+
+fn compare_keys(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Nil, Value::Nil) => Ordering::Equal,
+        (Value::Nil, _) => Ordering::Greater,
+        (_, Value::Nil) => Ordering::Less,
+        (Value::Str(x), Value::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            match (to_number(a), to_number(b)) {
+                (Ok(x), Ok(y)) => compare(x, y),
+                _ => Ordering::Equal,
+            }
+        }
+        _ => Ordering::Equal,
+    }
+}
+
+/// Ruby's `eql?`: like `==`, but `1` and `1.0` differ.
+fn strict_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Float(x), Value::Float(y)) => x == y,
+        (Value::Int(_), Value::Float(_)) | (Value::Float(_), Value::Int(_)) => false,
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| strict_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| strict_eq(v, w)))
+        }
+        (Value::Empty, Value::Empty) | (Value::Blank, Value::Blank) => true,
+        (Value::Empty | Value::Blank, _) | (_, Value::Empty | Value::Blank) => false,
+        _ => a.liquid_eq(b),
+    }
+}
+
+/// A hash consistent with [`strict_eq`].
+fn hash_value(value: &Value, state: &mut DefaultHasher) {
+    std::mem::discriminant(value).hash(state);
+    match value {
+        Value::Bool(b) => b.hash(state),
+        Value::Int(i) => i.hash(state),
+        Value::Float(f) => (if *f == 0.0 { 0.0f64 } else { *f }).to_bits().hash(state),
+        Value::Str(s) => s.hash(state),
+        Value::Array(items) => items.iter().for_each(|item| hash_value(item, state)),
+        // Order-independent, as object equality is.
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                let mut h = DefaultHasher::new();
+                k.hash(&mut h);
+                hash_value(v, &mut h);
+                h.finish()
+            })
+            .fold(0u64, u64::wrapping_add)
+            .hash(state),
+        Value::Range(a, b) => (a, b).hash(state),
+        Value::Nil | Value::Empty | Value::Blank => {}
+    }
+}
+
+/// The items whose key has not been seen before, in order.
+fn unique_by_key(list: Vec<Value>, keys: &[Value]) -> Vec<Value> {
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, item) in list.into_iter().enumerate() {
+        let mut state = DefaultHasher::new();
+        hash_value(&keys[i], &mut state);
+        let bucket = seen.entry(state.finish()).or_default();
+        if bucket.iter().any(|&j| strict_eq(&keys[j], &keys[i])) {
+            continue;
+        }
+        bucket.push(i);
+        out.push(item);
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Select {
+    Where,
+    Reject,
+    Has,
+    Find,
+    FindIndex,
+}
+
+/// Shopify's `filter_array`, behind `where`, `reject`, `has`, `find` and `find_index`.
+fn select(input: &Value, args: &Args<'_>, mode: Select) -> Result<Value, FilterError> {
+    expect_args(args, 1, 2)?;
+    let property = args.get(0).unwrap_or(&Value::Nil);
+    let target = args.get(1).filter(|v| !v.is_nil());
+    let list = items(input, args.context)?;
+    let mut kept = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let value = match lookup(item, property) {
+            Lookup::Found(v) => v,
+            Lookup::NotIndexable => return Ok(Value::Nil),
+            Lookup::TypeError => return Err(property_error(property)),
+        };
+        let hit = match target {
+            None => value.is_truthy(),
+            Some(target) => value.liquid_eq(target),
+        };
+        match mode {
+            Select::Where if hit => kept.push(item.clone()),
+            Select::Reject if !hit => kept.push(item.clone()),
+            Select::Has if hit => return Ok(Value::Bool(true)),
+            Select::Find if hit => return Ok(item.clone()),
+            Select::FindIndex if hit => return Ok(Value::Int(i as i64)),
+            _ => {}
+        }
+    }
+    Ok(match mode {
+        Select::Where | Select::Reject => Value::array(kept),
+        Select::Has => Value::Bool(false),
+        Select::Find | Select::FindIndex => Value::Nil,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call_in(
+        context: &FilterContext,
+        name: &str,
+        input: &Value,
+        positional: &[Value],
+    ) -> Result<Value, FilterError> {
+        let filters = Filters::standard();
+        let args = Args {
+            positional,
+            keyword: &[],
+            context,
+        };
+        (filters.get(name).expect("filter exists").func)(input, &args)
+    }
+
+    fn call(name: &str, input: &Value, positional: &[Value]) -> Result<Value, FilterError> {
+        call_in(&FilterContext::default(), name, input, positional)
+    }
+
+    /// The result's items joined with `|`, or the result's text when it is no array.
+    fn show(result: Result<Value, FilterError>) -> String {
+        match result.expect("filter succeeds") {
+            Value::Array(items) => items.iter().map(show_item).collect::<Vec<_>>().join("|"),
+            other => other.to_text(),
+        }
+    }
+
+    fn show_item(v: &Value) -> String {
+        match v {
+            Value::Nil => "nil".into(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| format!("{k}={}", show_item(v)))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_text(),
+        }
+    }
+
+    fn s(text: &str) -> Value {
+        Value::str(text)
+    }
+
+    fn list(items: &[Value]) -> Value {
+        Value::array(items.to_vec())
+    }
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::from(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<crate::liquid::value::Map>(),
+        )
+    }
+
+    fn products() -> Value {
+        list(&[
+            obj(&[
+                ("title", s("Shoes")),
+                ("price", Value::Int(30)),
+                ("on", Value::Bool(true)),
+            ]),
+            obj(&[
+                ("title", s("Socks")),
+                ("price", Value::Int(5)),
+                ("on", Value::Bool(false)),
+            ]),
+            obj(&[("title", s("Hat")), ("price", Value::Float(12.5))]),
+        ])
+    }
+
+    #[test]
+    fn join_flattens_and_stringifies() {
+        let nested = list(&[s("a"), list(&[Value::Int(1), list(&[Value::Nil, s("🎉")])])]);
+        assert_eq!(show(call("join", &nested, &[s("-")])), "a-1--🎉");
+        assert_eq!(show(call("join", &Value::Range(1, 3), &[])), "1 2 3");
+        assert_eq!(show(call("join", &s("दिवाली"), &[s(",")])), "दिवाली");
+        assert_eq!(show(call("join", &Value::Nil, &[s(",")])), "");
+    }
+
+    #[test]
+    fn join_respects_limits() {
+        let context = FilterContext {
+            max_string_bytes: 10,
+            max_array_items: 5,
+            ..FilterContext::default()
+        };
+        let words = list(&[s("abcd"), s("efgh"), s("ijkl")]);
+        assert_eq!(
+            call_in(&context, "join", &words, &[]).err(),
+            Some(FilterError::StringTooLarge { limit: 10 })
+        );
+        assert_eq!(
+            call_in(&context, "join", &Value::Range(1, 6), &[s("")]).err(),
+            Some(FilterError::ArrayTooLarge { limit: 5 })
+        );
+        assert!(call_in(&context, "join", &Value::Range(i64::MIN, i64::MAX), &[]).is_err());
+    }
+
+    #[test]
+    fn first_last_size() {
+        let letters = list(&[s("x"), s("y"), s("z")]);
+        assert_eq!(show(call("first", &letters, &[])), "x");
+        assert_eq!(show(call("last", &letters, &[])), "z");
+        assert_eq!(show(call("last", &Value::Range(3, 9), &[])), "9");
+        assert_eq!(show(call("first", &s("hello"), &[])), "");
+        assert_eq!(show(call("size", &s("दिवाली"), &[])), "6");
+        assert_eq!(show(call("size", &s("🎉🎉"), &[])), "2");
+        assert_eq!(show(call("size", &letters, &[])), "3");
+        assert_eq!(show(call("size", &Value::Range(1, 100), &[])), "100");
+        assert_eq!(show(call("size", &Value::Int(12345), &[])), "0");
+        assert!(call("size", &letters, &[Value::Int(1)]).is_err());
+    }
+
+    #[test]
+    fn slice_strings_by_character() {
+        let word = s("दिवाली🎉");
+        assert_eq!(
+            show(call("slice", &word, &[Value::Int(0), Value::Int(2)])),
+            "दि"
+        );
+        assert_eq!(show(call("slice", &word, &[Value::Int(-1)])), "🎉");
+        assert_eq!(
+            show(call("slice", &word, &[Value::Int(-3), Value::Int(99)])),
+            "ली🎉"
+        );
+        assert_eq!(show(call("slice", &word, &[Value::Int(7)])), "");
+        assert_eq!(show(call("slice", &word, &[Value::Int(8)])), "");
+        assert_eq!(show(call("slice", &word, &[Value::Int(-8)])), "");
+        assert_eq!(
+            show(call("slice", &word, &[Value::Int(1), Value::Int(-1)])),
+            ""
+        );
+        assert_eq!(
+            show(call(
+                "slice",
+                &word,
+                &[Value::Int(i64::MIN), Value::Int(i64::MAX)]
+            )),
+            ""
+        );
+        assert_eq!(
+            show(call("slice", &word, &[Value::Int(6), Value::Int(i64::MAX)])),
+            "🎉"
+        );
+        assert!(call("slice", &word, &[Value::Float(1.0)]).is_err());
+        assert!(call("slice", &word, &[]).is_err());
+    }
+
+    #[test]
+    fn slice_arrays_and_ranges() {
+        let nums = list(&[Value::Int(1), Value::Int(2), Value::Int(3), Value::Int(4)]);
+        assert_eq!(
+            show(call("slice", &nums, &[Value::Int(1), Value::Int(2)])),
+            "2|3"
+        );
+        assert_eq!(
+            show(call("slice", &nums, &[Value::Int(-1), Value::Int(5)])),
+            "4"
+        );
+        assert_eq!(show(call("slice", &nums, &[Value::Int(9)])), "");
+        let huge = Value::Range(1, i64::MAX);
+        assert_eq!(
+            show(call("slice", &huge, &[Value::Int(-2), Value::Int(2)])),
+            format!("{}|{}", i64::MAX - 1, i64::MAX)
+        );
+        assert!(call("slice", &huge, &[Value::Int(0), Value::Int(i64::MAX)]).is_err());
+    }
+
+    #[test]
+    fn concat_reverse_map() {
+        let a = list(&[s("a"), list(&[s("b")])]);
+        let b = list(&[list(&[s("c")])]);
+        let joined = call("concat", &a, &[b]).unwrap();
+        assert_eq!(joined.size(), Some(3));
+        assert_eq!(show(call("join", &joined, &[s("")])), "abc");
+        assert!(call("concat", &a, &[s("c")]).is_err());
+        assert!(call("concat", &a, &[Value::Nil]).is_err());
+        assert_eq!(show(call("reverse", &Value::Range(1, 3), &[])), "3|2|1");
+        assert_eq!(
+            show(call("map", &products(), &[s("title")])),
+            "Shoes|Socks|Hat"
+        );
+        assert_eq!(show(call("map", &products(), &[s("on")])), "true|false|nil");
+        assert!(call("map", &list(&[Value::Int(1)]), &[s("title")]).is_err());
+    }
+
+    #[test]
+    fn concat_respects_the_array_limit() {
+        let context = FilterContext {
+            max_array_items: 3,
+            ..FilterContext::default()
+        };
+        let two = list(&[Value::Int(1), Value::Int(2)]);
+        assert_eq!(
+            call_in(&context, "concat", &two, &[two.clone()]).err(),
+            Some(FilterError::ArrayTooLarge { limit: 3 })
+        );
+    }
+
+    #[test]
+    fn sort_orders_and_puts_nil_last() {
+        let words = list(&[s("b"), Value::Nil, s("B"), s("a"), s("é")]);
+        assert_eq!(show(call("sort", &words, &[])), "B|a|b|é|nil");
+        assert_eq!(show(call("sort_natural", &words, &[])), "a|b|B|é|nil");
+        let nums = list(&[Value::Int(10), Value::Float(2.5), Value::Int(-1)]);
+        assert_eq!(show(call("sort", &nums, &[])), "-1|2.5|10");
+        assert_eq!(
+            show(call("sort", &products(), &[s("price")])),
+            "title=Socks,price=5,on=false|title=Hat,price=12.5|title=Shoes,price=30,on=true"
+        );
+        assert_eq!(
+            show(call(
+                "map",
+                &call("sort_natural", &products(), &[s("title")]).unwrap(),
+                &[s("title")]
+            )),
+            "Hat|Shoes|Socks"
+        );
+        assert!(call("sort", &list(&[Value::Int(1), s("1")]), &[]).is_err());
+        assert_eq!(
+            show(call("sort", &list(&[obj(&[]), Value::Nil]), &[s("x")])),
+            ""
+        );
+    }
+
+    #[test]
+    fn uniq_uses_strict_equality() {
+        let mixed = list(&[
+            Value::Int(1),
+            Value::Float(1.0),
+            s("1"),
+            Value::Int(1),
+            obj(&[("a", Value::Int(1))]),
+            obj(&[("a", Value::Int(1))]),
+        ]);
+        assert_eq!(show(call("uniq", &mixed, &[])), "1|1.0|1|a=1");
+        assert_eq!(
+            show(call(
+                "map",
+                &call("uniq", &products(), &[s("on")]).unwrap(),
+                &[s("title")]
+            )),
+            "Shoes|Socks|Hat"
+        );
+    }
+
+    #[test]
+    fn compact_removes_nils() {
+        let holes = list(&[Value::Nil, s("a"), Value::Nil, Value::Bool(false)]);
+        assert_eq!(show(call("compact", &holes, &[])), "a|false");
+        assert_eq!(
+            show(call(
+                "map",
+                &call("compact", &products(), &[s("on")]).unwrap(),
+                &[s("title")]
+            )),
+            "Shoes|Socks"
+        );
+    }
+
+    #[test]
+    fn where_reject_has_find() {
+        let p = products();
+        let titles = |v: Value| show(call("map", &v, &[s("title")]));
+        assert_eq!(titles(call("where", &p, &[s("on")]).unwrap()), "Shoes");
+        assert_eq!(
+            titles(call("where", &p, &[s("on"), Value::Bool(false)]).unwrap()),
+            "Socks"
+        );
+        assert_eq!(titles(call("reject", &p, &[s("on")]).unwrap()), "Socks|Hat");
+        assert_eq!(
+            titles(call("where", &p, &[s("price"), Value::Float(5.0)]).unwrap()),
+            "Socks"
+        );
+        assert_eq!(show(call("has", &p, &[s("title"), s("Hat")])), "true");
+        assert_eq!(show(call("has", &p, &[s("title"), s("Cap")])), "false");
+        assert_eq!(
+            show(call("find", &p, &[s("title"), s("Hat")])),
+            r#"{"title"=>"Hat", "price"=>12.5}"#
+        );
+        assert_eq!(
+            show(call("find_index", &p, &[s("price"), Value::Int(5)])),
+            "1"
+        );
+        assert_eq!(
+            show(call("find_index", &p, &[s("price"), Value::Int(6)])),
+            ""
+        );
+        // Strings are searched by substring, as in Shopify.
+        let words = list(&[s("apple"), s("दिवाली")]);
+        assert_eq!(show(call("find", &words, &[s("वा")])), "दिवाली");
+        assert_eq!(show(call("where", &words, &[s("pp")])), "apple");
+    }
+
+    #[test]
+    fn selection_edge_cases() {
+        let with_nil = list(&[obj(&[("a", Value::Int(1))]), Value::Nil]);
+        assert!(matches!(
+            call("where", &with_nil, &[s("a")]),
+            Ok(Value::Nil)
+        ));
+        assert!(call("where", &list(&[Value::Int(3)]), &[s("a")]).is_err());
+        assert_eq!(show(call("where", &Value::Nil, &[s("a")])), "");
+        assert!(matches!(
+            call("find", &Value::Nil, &[s("a")]),
+            Ok(Value::Nil)
+        ));
+        assert!(matches!(
+            call("has", &Value::Nil, &[s("a")]),
+            Ok(Value::Bool(false))
+        ));
+        assert!(call("where", &products(), &[]).is_err());
+        assert!(call("where", &products(), &[s("a"), s("b"), s("c")]).is_err());
+    }
+
+    #[test]
+    fn sum_adds_numbers_and_properties() {
+        let nums = list(&[Value::Int(1), s("2"), list(&[Value::Float(0.1), s("0.2")])]);
+        assert_eq!(show(call("sum", &nums, &[])), "3.3");
+        assert_eq!(show(call("sum", &products(), &[s("price")])), "47.5");
+        assert_eq!(show(call("sum", &Value::Range(1, 100), &[])), "5050");
+        assert_eq!(show(call("sum", &Value::Nil, &[])), "0");
+        assert_eq!(
+            call("sum", &list(&[Value::Int(i64::MAX), Value::Int(1)]), &[]).err(),
+            Some(FilterError::Overflow)
+        );
+        assert!(call("sum", &list(&[Value::Int(1)]), &[s("price")]).is_err());
+    }
+}

@@ -1,5 +1,690 @@
-//! Placeholder: filled in by the filters work.
+//! String filters.
+//!
+//! Every string filter works on the text of its input (`5 | append: "x"` is `5x`; nil is
+//! the empty string) and counts characters, not bytes, as Ruby does. Results are checked
+//! against the string size limit before they are built.
 
-use super::Filters;
+use std::borrow::Cow;
 
-pub(super) fn register(_filters: &mut Filters) {}
+use super::array::check_items;
+use super::math::{is_ruby_space, to_integer, trim_ruby};
+use super::misc::expect_args;
+use super::{Args, FilterError, Filters};
+use crate::liquid::value::Value;
+
+pub(super) fn register(filters: &mut Filters) {
+    register_case_and_space(filters);
+    register_substitution(filters);
+    filters.add(
+        "split",
+        "split: separator",
+        "Splits a string into an array at each `separator`; an empty separator splits it \
+         into characters, a single space at runs of white space.",
+        "{{ \"a,b,c\" | split: \",\" | last }} → c",
+        |input, args| {
+            expect_args(args, 1, 1)?;
+            let separator = text(args.get(0).unwrap_or(&Value::Nil));
+            split(&text(input), &separator, args.context.max_array_items)
+        },
+    );
+    filters.add(
+        "truncate",
+        "truncate: length, ellipsis",
+        "Shortens a string to `length` characters (default 50), the ellipsis (default \
+         \"...\") included.",
+        "{{ \"Ground control to Major Tom\" | truncate: 15 }} → Ground contr...",
+        truncate,
+    );
+    filters.add(
+        "truncatewords",
+        "truncatewords: words, ellipsis",
+        "Shortens a string to `words` words (default 15), then adds the ellipsis \
+         (default \"...\").",
+        "{{ \"Ground control to Major Tom\" | truncatewords: 3 }} → Ground control to...",
+        truncatewords,
+    );
+}
+
+fn register_case_and_space(filters: &mut Filters) {
+    let simple: [(
+        &'static str,
+        &'static str,
+        &'static str,
+        fn(&str) -> Cow<'_, str>,
+    ); 9] = [
+        (
+            "upcase",
+            "Converts a string to upper case.",
+            "{{ \"Parker Moore\" | upcase }} → PARKER MOORE",
+            |s| Cow::Owned(s.chars().flat_map(char::to_uppercase).collect()),
+        ),
+        (
+            "downcase",
+            "Converts a string to lower case.",
+            "{{ \"Parker Moore\" | downcase }} → parker moore",
+            |s| Cow::Owned(s.chars().flat_map(char::to_lowercase).collect()),
+        ),
+        (
+            "capitalize",
+            "Upper-cases the first character of a string and lower-cases the rest.",
+            "{{ \"my GREAT title\" | capitalize }} → My great title",
+            |s| Cow::Owned(capitalize(s)),
+        ),
+        (
+            "strip",
+            "Removes white space from both ends of a string.",
+            "{{ \"  hi  \" | strip }} → hi",
+            |s| Cow::Borrowed(trim_ruby(s)),
+        ),
+        (
+            "lstrip",
+            "Removes white space from the start of a string.",
+            "{{ \"  hi\" | lstrip }} → hi",
+            |s| Cow::Borrowed(s.trim_start_matches(is_ruby_space)),
+        ),
+        (
+            "rstrip",
+            "Removes white space from the end of a string.",
+            "{{ \"hi  \" | rstrip }} → hi",
+            |s| Cow::Borrowed(s.trim_end_matches(is_ruby_space)),
+        ),
+        (
+            "strip_html",
+            "Removes HTML tags, comments, scripts and styles from a string.",
+            "{{ \"<p>Hi <em>there</em></p>\" | strip_html }} → Hi there",
+            |s| Cow::Owned(strip_html(s)),
+        ),
+        (
+            "strip_newlines",
+            "Removes every line break from a string.",
+            "{{ \"a\\nb\" | strip_newlines }} → ab",
+            |s| Cow::Owned(s.replace("\r\n", "").replace('\n', "")),
+        ),
+        (
+            "newline_to_br",
+            "Puts an HTML `<br />` before every line break.",
+            "{{ \"a\\nb\" | newline_to_br }} → a<br />\\nb",
+            |s| Cow::Owned(s.replace("\r\n", "\n").replace('\n', "<br />\n")),
+        ),
+    ];
+    for (name, summary, example, func) in simple {
+        filters.add(name, name, summary, example, move |input, args| {
+            expect_args(args, 0, 0)?;
+            let source = text(input);
+            let result = func(&source);
+            args.context.check_string(result.len())?;
+            Ok(match (result, input) {
+                (Cow::Borrowed(r), Value::Str(s)) if r.len() == s.len() => input.clone(),
+                (r, _) => Value::str(&r),
+            })
+        });
+    }
+}
+
+fn register_substitution(filters: &mut Filters) {
+    filters.add(
+        "append",
+        "append: string",
+        "Adds a string to the end.",
+        "{{ \"/my/path\" | append: \".html\" }} → /my/path.html",
+        |input, args| {
+            expect_args(args, 1, 1)?;
+            let (head, tail) = (text(input), text(args.get(0).unwrap_or(&Value::Nil)));
+            concat(args, &head, &tail)
+        },
+    );
+    filters.add(
+        "prepend",
+        "prepend: string",
+        "Adds a string to the start.",
+        "{{ \"apples\" | prepend: \"Some \" }} → Some apples",
+        |input, args| {
+            expect_args(args, 1, 1)?;
+            let (tail, head) = (text(input), text(args.get(0).unwrap_or(&Value::Nil)));
+            concat(args, &head, &tail)
+        },
+    );
+    type Substitution = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        Which,
+        bool,
+    );
+    let substitutions: [Substitution; 6] = [
+        (
+            "replace",
+            "replace: search, replacement",
+            "Replaces every occurrence of `search`.",
+            "{{ \"a-b-c\" | replace: \"-\", \"+\" }} → a+b+c",
+            Which::All,
+            true,
+        ),
+        (
+            "replace_first",
+            "replace_first: search, replacement",
+            "Replaces the first occurrence of `search`.",
+            "{{ \"a-b-c\" | replace_first: \"-\", \"+\" }} → a+b-c",
+            Which::First,
+            true,
+        ),
+        (
+            "replace_last",
+            "replace_last: search, replacement",
+            "Replaces the last occurrence of `search`.",
+            "{{ \"a-b-c\" | replace_last: \"-\", \"+\" }} → a-b+c",
+            Which::Last,
+            true,
+        ),
+        (
+            "remove",
+            "remove: search",
+            "Removes every occurrence of `search`.",
+            "{{ \"a-b-c\" | remove: \"-\" }} → abc",
+            Which::All,
+            false,
+        ),
+        (
+            "remove_first",
+            "remove_first: search",
+            "Removes the first occurrence of `search`.",
+            "{{ \"a-b-c\" | remove_first: \"-\" }} → ab-c",
+            Which::First,
+            false,
+        ),
+        (
+            "remove_last",
+            "remove_last: search",
+            "Removes the last occurrence of `search`.",
+            "{{ \"a-b-c\" | remove_last: \"-\" }} → a-bc",
+            Which::Last,
+            false,
+        ),
+    ];
+    for (name, signature, summary, example, which, replaces) in substitutions {
+        filters.add(name, signature, summary, example, move |input, args| {
+            match (replaces, which) {
+                // Shopify gives `replace` and `replace_first` a default replacement of
+                // "", but not `replace_last`.
+                (true, Which::Last) => expect_args(args, 2, 2)?,
+                (true, _) => expect_args(args, 1, 2)?,
+                (false, _) => expect_args(args, 1, 1)?,
+            }
+            let source = text(input);
+            let search = text(args.get(0).unwrap_or(&Value::Nil));
+            let replacement = args.get(1).map(text).unwrap_or_default();
+            substitute(&source, &search, &replacement, which, args).map(Value::from)
+        });
+    }
+}
+
+/// The text of a value, as a string filter sees it.
+pub(super) fn text(value: &Value) -> Cow<'_, str> {
+    value.to_str()
+}
+
+fn concat(args: &Args<'_>, head: &str, tail: &str) -> Result<Value, FilterError> {
+    args.context
+        .check_string(head.len().saturating_add(tail.len()))?;
+    let mut out = String::with_capacity(head.len() + tail.len());
+    out.push_str(head);
+    out.push_str(tail);
+    Ok(Value::from(out))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Which {
+    All,
+    First,
+    Last,
+}
+
+/// Replaces occurrences of `search` as Ruby's `gsub`/`sub`/`rindex` do with a plain
+/// string: an empty `search` matches between every pair of characters.
+fn substitute(
+    source: &str,
+    search: &str,
+    replacement: &str,
+    which: Which,
+    args: &Args<'_>,
+) -> Result<String, FilterError> {
+    let position = match which {
+        Which::All => {
+            let count = if search.is_empty() {
+                source.chars().count() + 1
+            } else {
+                source.matches(search).count()
+            };
+            let len = (source.len() - count.saturating_mul(search.len()).min(source.len()))
+                .saturating_add(count.saturating_mul(replacement.len()));
+            args.context.check_string(len)?;
+            if !search.is_empty() {
+                return Ok(source.replace(search, replacement));
+            }
+            let mut out = String::with_capacity(len);
+            out.push_str(replacement);
+            for c in source.chars() {
+                out.push(c);
+                out.push_str(replacement);
+            }
+            return Ok(out);
+        }
+        Which::First => source.find(search),
+        Which::Last => source.rfind(search),
+    };
+    let Some(start) = position else {
+        return Ok(source.to_string());
+    };
+    let len = source.len() - search.len() + replacement.len();
+    args.context.check_string(len)?;
+    let mut out = String::with_capacity(len);
+    out.push_str(&source[..start]);
+    out.push_str(replacement);
+    out.push_str(&source[start + search.len()..]);
+    Ok(out)
+}
+
+/// Ruby's `capitalize`: the first character in title case, the rest in lower case.
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return String::new();
+    };
+    let mut out = String::with_capacity(s.len());
+    match titlecase(first) {
+        Some(title) => out.push_str(title),
+        None => out.extend(first.to_uppercase()),
+    }
+    out.extend(chars.flat_map(char::to_lowercase));
+    out
+}
+
+/// The characters whose title case differs from their upper case.
+fn titlecase(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{1C4}'..='\u{1C6}' => "\u{1C5}",
+        '\u{1C7}'..='\u{1C9}' => "\u{1C8}",
+        '\u{1CA}'..='\u{1CC}' => "\u{1CB}",
+        '\u{1F1}'..='\u{1F3}' => "\u{1F2}",
+        'ﬀ' => "Ff",
+        'ﬁ' => "Fi",
+        'ﬂ' => "Fl",
+        'ﬃ' => "Ffi",
+        'ﬄ' => "Ffl",
+        'ﬅ' | 'ﬆ' => "St",
+        _ => return None,
+    })
+}
+
+/// Shopify's `strip_html`: first scripts, comments and styles, then every `<...>`.
+fn strip_html(s: &str) -> String {
+    const BLOCKS: [(&str, &str); 3] = [
+        ("<script", "</script>"),
+        ("<!--", "-->"),
+        ("<style", "</style>"),
+    ];
+    let without_blocks = remove_between(s, |tail| {
+        BLOCKS.iter().find_map(|(open, close)| {
+            let body = tail.strip_prefix(open)?;
+            body.find(close).map(|end| open.len() + end + close.len())
+        })
+    });
+    remove_between(&without_blocks, |tail| tail.find('>').map(|end| end + 1))
+}
+
+/// Removes, left to right, every span that starts at a `<` and is `span_len(tail)` bytes
+/// long, where `tail` is the text from that `<` on.
+fn remove_between(s: &str, span_len: impl Fn(&str) -> Option<usize>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('<') {
+        let tail = &rest[i..];
+        out.push_str(&rest[..i]);
+        match span_len(tail) {
+            Some(len) => rest = &tail[len..],
+            None => {
+                out.push('<');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// White space as Ruby's `split(" ")` sees it.
+fn is_awk_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+}
+
+/// Ruby's `String#split` with a string separator.
+fn split(source: &str, separator: &str, max_items: usize) -> Result<Value, FilterError> {
+    let mut items: Vec<Value> = Vec::new();
+    let mut push = |part: &str| -> Result<(), FilterError> {
+        check_items(items.len() + 1, max_items)?;
+        items.push(Value::str(part));
+        Ok(())
+    };
+    if separator.is_empty() {
+        let mut buf = [0u8; 4];
+        for c in source.chars() {
+            push(c.encode_utf8(&mut buf))?;
+        }
+    } else if separator == " " {
+        for word in source.split(is_awk_space).filter(|w| !w.is_empty()) {
+            push(word)?;
+        }
+    } else {
+        let mut parts: Vec<&str> = source.split(separator).collect();
+        while parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+        for part in parts {
+            push(part)?;
+        }
+    }
+    Ok(Value::array(items))
+}
+
+fn truncate(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
+    expect_args(args, 0, 2)?;
+    if input.is_nil() {
+        return Ok(Value::Nil);
+    }
+    let length = match args.get(0) {
+        Some(v) => to_integer(v, 1)?,
+        None => 50,
+    };
+    let ellipsis = args.get(1).map_or(Cow::Borrowed("..."), text);
+    let source = text(input);
+    if i64::try_from(source.chars().count()).is_ok_and(|n| n <= length) {
+        return Ok(string_value(input, source));
+    }
+    let ellipsis_len = i64::try_from(ellipsis.chars().count()).unwrap_or(i64::MAX);
+    let keep = usize::try_from(length.saturating_sub(ellipsis_len)).unwrap_or(0);
+    let end = source
+        .char_indices()
+        .nth(keep)
+        .map_or(source.len(), |(i, _)| i);
+    concat(args, &source[..end], &ellipsis)
+}
+
+fn truncatewords(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
+    expect_args(args, 0, 2)?;
+    if input.is_nil() {
+        return Ok(Value::Nil);
+    }
+    let words = match args.get(0) {
+        Some(v) => to_integer(v, 1)?.max(1),
+        None => 15,
+    };
+    let source = text(input);
+    let mut kept: Vec<&str> = Vec::new();
+    let mut rest = source.trim_start_matches(is_awk_space);
+    while !rest.is_empty() {
+        if i64::try_from(kept.len()).is_ok_and(|n| n >= words) {
+            break;
+        }
+        let end = rest.find(is_awk_space).unwrap_or(rest.len());
+        kept.push(&rest[..end]);
+        // Ruby's split with a limit keeps the text after the last word it split off, so
+        // white space alone after the last kept word still counts as "more".
+        rest = &rest[end..];
+        if i64::try_from(kept.len()).is_ok_and(|n| n < words) {
+            rest = rest.trim_start_matches(is_awk_space);
+        }
+    }
+    if rest.is_empty() {
+        return Ok(string_value(input, source));
+    }
+    let ellipsis = args.get(1).map_or(Cow::Borrowed("..."), text);
+    concat(args, &kept.join(" "), &ellipsis)
+}
+
+/// The input as a string value, reusing it when it already is one.
+fn string_value(input: &Value, source: Cow<'_, str>) -> Value {
+    match input {
+        Value::Str(_) => input.clone(),
+        _ => Value::str(&source),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::liquid::filters::FilterContext;
+
+    fn call_in(
+        context: &FilterContext,
+        name: &str,
+        input: Value,
+        positional: &[Value],
+    ) -> Result<Value, FilterError> {
+        let filters = Filters::standard();
+        let args = Args {
+            positional,
+            keyword: &[],
+            context,
+        };
+        (filters.get(name).expect("filter exists").func)(&input, &args)
+    }
+
+    fn call(name: &str, input: Value, positional: &[Value]) -> Result<Value, FilterError> {
+        call_in(&FilterContext::default(), name, input, positional)
+    }
+
+    fn run(name: &str, input: &str, positional: &[Value]) -> String {
+        call(name, Value::str(input), positional)
+            .expect("filter succeeds")
+            .to_text()
+    }
+
+    fn s(text: &str) -> Value {
+        Value::str(text)
+    }
+
+    fn joined(value: Value) -> String {
+        match value {
+            Value::Array(items) => items
+                .iter()
+                .map(Value::to_text)
+                .collect::<Vec<_>>()
+                .join("|"),
+            other => panic!("expected an array, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn case_changes() {
+        assert_eq!(run("upcase", "straße", &[]), "STRASSE");
+        assert_eq!(run("downcase", "ΣΑΣ Ünïcödé", &[]), "σασ ünïcödé");
+        assert_eq!(run("capitalize", "hELLO wORLD", &[]), "Hello world");
+        assert_eq!(run("capitalize", "ǆemal", &[]), "ǅemal");
+        assert_eq!(run("capitalize", "दिवाली", &[]), "दिवाली");
+        assert_eq!(run("capitalize", "", &[]), "");
+        assert_eq!(text(&call("upcase", Value::Int(7), &[]).unwrap()), "7");
+    }
+
+    #[test]
+    fn white_space() {
+        assert_eq!(run("strip", "\t x y \n\0", &[]), "x y");
+        assert_eq!(run("lstrip", "  x  ", &[]), "x  ");
+        assert_eq!(run("rstrip", "  x  ", &[]), "  x");
+        // Ruby leaves non-ASCII spaces alone.
+        assert_eq!(run("strip", "\u{3000}x\u{a0}", &[]), "\u{3000}x\u{a0}");
+        assert_eq!(run("strip_newlines", "a\r\nb\nc\rd", &[]), "abc\rd");
+        assert_eq!(run("newline_to_br", "a\r\nb\n", &[]), "a<br />\nb<br />\n");
+    }
+
+    #[test]
+    fn strip_html_removes_tags_and_blocks() {
+        assert_eq!(run("strip_html", "<b>bold</b> text", &[]), "bold text");
+        assert_eq!(
+            run(
+                "strip_html",
+                "a<script>var x = '<b>';</script>b<style>p{}</style>c",
+                &[]
+            ),
+            "abc"
+        );
+        assert_eq!(run("strip_html", "x<!-- <p> \n -->y", &[]), "xy");
+        assert_eq!(
+            run("strip_html", "1 < 2 and <unclosed", &[]),
+            "1 < 2 and <unclosed"
+        );
+        assert_eq!(run("strip_html", "<p>🎉 दिवाली</p>", &[]), "🎉 दिवाली");
+    }
+
+    #[test]
+    fn append_and_prepend() {
+        assert_eq!(run("append", "🎉", &[s("दिवाली")]), "🎉दिवाली");
+        assert_eq!(run("prepend", "world", &[Value::Int(1)]), "1world");
+        assert_eq!(
+            text(&call("append", Value::Nil, &[Value::Nil]).unwrap()),
+            ""
+        );
+        assert!(matches!(
+            call("append", s("a"), &[]),
+            Err(FilterError::ArgumentCount { .. })
+        ));
+    }
+
+    #[test]
+    fn append_respects_the_string_limit() {
+        let context = FilterContext {
+            max_string_bytes: 16,
+            ..FilterContext::default()
+        };
+        let mut value = s("ab");
+        let mut failed = false;
+        for _ in 0..10 {
+            match call_in(&context, "append", value.clone(), &[value.clone()]) {
+                Ok(v) => value = v,
+                Err(e) => {
+                    assert_eq!(e, FilterError::StringTooLarge { limit: 16 });
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed);
+        assert_eq!(value.to_text().len(), 16);
+    }
+
+    #[test]
+    fn replace_family() {
+        assert_eq!(run("replace", "a.b.c", &[s("."), s("::")]), "a::b::c");
+        assert_eq!(run("replace", "abc", &[s(""), s("-")]), "-a-b-c-");
+        assert_eq!(run("replace", "🎉x🎉", &[s("🎉")]), "x");
+        assert_eq!(run("replace_first", "🎉x🎉", &[s("🎉"), s("!")]), "!x🎉");
+        assert_eq!(run("replace_last", "🎉x🎉", &[s("🎉"), s("!")]), "🎉x!");
+        assert_eq!(run("replace_last", "abc", &[s(""), s("!")]), "abc!");
+        assert_eq!(run("replace_first", "abc", &[s(""), s("!")]), "!abc");
+        assert_eq!(run("remove", "banana", &[s("an")]), "ba");
+        assert_eq!(run("remove_first", "banana", &[s("an")]), "bana");
+        assert_eq!(run("remove_last", "banana", &[s("an")]), "bana");
+        assert_eq!(run("remove_last", "banana", &[s("x")]), "banana");
+        assert!(call("replace_last", s("a"), &[s("a")]).is_err());
+        assert!(call("remove", s("a"), &[s("a"), s("b")]).is_err());
+    }
+
+    #[test]
+    fn replace_respects_the_string_limit() {
+        let context = FilterContext {
+            max_string_bytes: 100,
+            ..FilterContext::default()
+        };
+        let big = s(&"x".repeat(50));
+        assert!(matches!(
+            call_in(&context, "replace", big.clone(), &[s("x"), s("yyy")]),
+            Err(FilterError::StringTooLarge { .. })
+        ));
+        assert!(matches!(
+            call_in(&context, "replace", big, &[s(""), s("ab")]),
+            Err(FilterError::StringTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn split_like_ruby() {
+        assert_eq!(
+            joined(call("split", s("a,b,,c,,"), &[s(",")]).unwrap()),
+            "a|b||c"
+        );
+        assert_eq!(joined(call("split", s(",a"), &[s(",")]).unwrap()), "|a");
+        assert_eq!(
+            joined(call("split", s("  a \t b\n"), &[s(" ")]).unwrap()),
+            "a|b"
+        );
+        assert_eq!(
+            joined(call("split", s("🎉दि"), &[s("")]).unwrap()),
+            "🎉|द|ि"
+        );
+        assert_eq!(joined(call("split", s(""), &[s(",")]).unwrap()), "");
+        assert_eq!(joined(call("split", s(",,"), &[s(",")]).unwrap()), "");
+        assert_eq!(
+            joined(call("split", Value::Int(1020), &[Value::Int(2)]).unwrap()),
+            "10|0"
+        );
+    }
+
+    #[test]
+    fn split_respects_the_array_limit() {
+        let context = FilterContext {
+            max_array_items: 3,
+            ..FilterContext::default()
+        };
+        assert!(call_in(&context, "split", s("abc"), &[s("")]).is_ok());
+        assert_eq!(
+            call_in(&context, "split", s("abcd"), &[s("")]).err(),
+            Some(FilterError::ArrayTooLarge { limit: 3 })
+        );
+    }
+
+    #[test]
+    fn truncate_counts_characters() {
+        assert_eq!(
+            run("truncate", "दिवाली की शुभकामनाएं", &[Value::Int(8)]),
+            "दिवाल..."
+        );
+        assert_eq!(
+            run("truncate", "🎉🎉🎉🎉", &[Value::Int(3), s("")]),
+            "🎉🎉🎉"
+        );
+        assert_eq!(run("truncate", "🎉🎉🎉🎉", &[Value::Int(4)]), "🎉🎉🎉🎉");
+        assert_eq!(run("truncate", "abcdef", &[Value::Int(2)]), "...");
+        assert_eq!(run("truncate", "abcdef", &[Value::Int(-5)]), "...");
+        assert_eq!(
+            run("truncate", "abcdef", &[Value::Int(5), s("🎉")]),
+            "abcd🎉"
+        );
+        assert_eq!(run("truncate", "abc", &[Value::Int(i64::MAX)]), "abc");
+        assert_eq!(run("truncate", "abcdef", &[Value::Int(i64::MIN)]), "...");
+        assert_eq!(run("truncate", "abcdef", &[s("4")]), "a...");
+        assert!(call("truncate", s("abc"), &[Value::Float(1.5)]).is_err());
+        assert!(call("truncate", s("abc"), &[Value::Nil]).is_err());
+        assert!(matches!(
+            call("truncate", Value::Nil, &[Value::Int(1)]),
+            Ok(Value::Nil)
+        ));
+    }
+
+    #[test]
+    fn truncatewords_counts_words() {
+        let words = |input: &str, n: i64| run("truncatewords", input, &[Value::Int(n)]);
+        assert_eq!(words("one two three", 2), "one two...");
+        assert_eq!(words("one two three", 3), "one two three");
+        assert_eq!(words("one\ttwo\n\nthree", 2), "one two...");
+        assert_eq!(words("  one  two  ", 5), "  one  two  ");
+        // As in Ruby: trailing white space after the last kept word counts as more text.
+        assert_eq!(words("one two ", 2), "one two...");
+        assert_eq!(words("one two three", -3), "one...");
+        assert_eq!(words("one two", i64::MAX), "one two");
+        assert_eq!(words("🎉 दिवाली 🎉", 2), "🎉 दिवाली...");
+        assert_eq!(
+            run("truncatewords", "a b c", &[Value::Int(1), s(" (more)")]),
+            "a (more)"
+        );
+    }
+}

@@ -1,0 +1,353 @@
+//! The [`Environment`] (configuration, filters, partial loader, limits) and the
+//! [`Template`]s it compiles.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use super::analysis::{self, Analysis};
+use super::ast::Block;
+use super::error::{Error, ErrorKind, LineCol};
+use super::filters::{FilterContext, Filters};
+use super::parser;
+use super::render::{self, Report};
+use super::value::ObjectView;
+
+/// Resource limits. Every limit has a safe default and a setter on [`Environment`]
+/// ([`Environment::limits_mut`]); each breach is an [`ErrorKind::LimitExceeded`] error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest template source, in bytes. Default 1 MiB.
+    pub max_template_bytes: usize,
+    /// How deeply blocks (and brackets in expressions) may nest, counted across
+    /// partials at render time. Default 100.
+    pub max_depth: usize,
+    /// How deeply partials may include partials. Default 16.
+    pub max_partial_depth: usize,
+    /// Loop iterations in one render, all loops together. Default 1,000,000.
+    pub max_loop_iterations: u64,
+    /// The largest output of one render, in bytes. Default 4 MiB.
+    pub max_output_bytes: usize,
+    /// The most integers a range may hold. Default 1,000,000.
+    pub max_range_size: i64,
+    /// The largest string a filter or `capture` may build, in bytes. Default 1 MiB.
+    pub max_string_bytes: usize,
+    /// The largest array a filter may build. Default 100,000.
+    pub max_array_items: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_template_bytes: 1 << 20,
+            max_depth: 100,
+            max_partial_depth: 16,
+            max_loop_iterations: 1_000_000,
+            max_output_bytes: 4 << 20,
+            max_range_size: 1_000_000,
+            max_string_bytes: 1 << 20,
+            max_array_items: 100_000,
+        }
+    }
+}
+
+/// What outputting an undefined variable does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UndefinedPolicy {
+    /// Output nothing, and report the path as a warning. `default` and tests work.
+    #[default]
+    Lenient,
+    /// Fail the render, unless a `default` filter handles the value. Tests
+    /// (`if x`, `x == blank`) stay legal.
+    Strict,
+}
+
+/// Where `include` and `render` find partials.
+pub trait PartialLoader: Send + Sync {
+    /// The source of the partial called `name`; an error of kind
+    /// [`std::io::ErrorKind::NotFound`] when there is none.
+    fn load(&self, name: &str) -> std::io::Result<String>;
+}
+
+/// Partials held in memory, by name.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryLoader {
+    partials: HashMap<String, String>,
+}
+
+impl MemoryLoader {
+    /// No partials.
+    pub fn new() -> Self {
+        MemoryLoader::default()
+    }
+
+    /// Adds a partial.
+    pub fn insert(&mut self, name: impl Into<String>, source: impl Into<String>) {
+        self.partials.insert(name.into(), source.into());
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for MemoryLoader {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        MemoryLoader {
+            partials: iter
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+}
+
+impl PartialLoader for MemoryLoader {
+    fn load(&self, name: &str) -> std::io::Result<String> {
+        self.partials.get(name).cloned().ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no partial named {name:?}"),
+            )
+        })
+    }
+}
+
+/// Partials read from a directory: `'name'` is `DIR/name` or `DIR/name.liquid`.
+/// Names that would leave the directory (`..`, absolute paths) are refused.
+#[derive(Clone, Debug)]
+pub struct DirectoryLoader {
+    root: PathBuf,
+}
+
+impl DirectoryLoader {
+    /// A loader reading from `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        DirectoryLoader { root: root.into() }
+    }
+}
+
+impl PartialLoader for DirectoryLoader {
+    fn load(&self, name: &str) -> std::io::Result<String> {
+        let relative = Path::new(name);
+        if !relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("partial name {name:?} must be a plain relative path"),
+            ));
+        }
+        let plain = self.root.join(relative);
+        match std::fs::read_to_string(&plain) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::read_to_string(self.root.join(format!("{name}.liquid")))
+            }
+            other => other,
+        }
+    }
+}
+
+/// A parsed template or partial: its name, source and nodes.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub name: Arc<str>,
+    pub source: Arc<str>,
+    pub root: Block,
+}
+
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub filters: Filters,
+    pub limits: Limits,
+    pub undefined: UndefinedPolicy,
+    pub loader: Option<Arc<dyn PartialLoader>>,
+    pub filter_context: FilterContext,
+}
+
+/// Owns the configuration templates are compiled and rendered with: filters, partial
+/// loader, undefined policy and limits.
+///
+/// Cloning is cheap; clones share the partial cache. Changing a setting affects the
+/// templates compiled afterwards.
+#[derive(Clone)]
+pub struct Environment {
+    pub(crate) config: Arc<Config>,
+    pub(crate) partials: Arc<RwLock<HashMap<String, Arc<Parsed>>>>,
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Environment::new()
+    }
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environment")
+            .field("limits", &self.config.limits)
+            .field("undefined", &self.config.undefined)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Environment {
+    /// The standard filters, lenient undefined policy, default limits, no partials.
+    pub fn new() -> Self {
+        Environment {
+            config: Arc::new(Config {
+                filters: Filters::standard(),
+                limits: Limits::default(),
+                undefined: UndefinedPolicy::Lenient,
+                loader: None,
+                filter_context: FilterContext::default(),
+            }),
+            partials: Arc::default(),
+        }
+    }
+
+    fn config_mut(&mut self) -> &mut Config {
+        // Settings change what partials compile to: start a fresh cache.
+        self.partials = Arc::default();
+        Arc::make_mut(&mut self.config)
+    }
+
+    /// Sets the undefined-variable policy.
+    pub fn set_undefined(&mut self, policy: UndefinedPolicy) -> &mut Self {
+        self.config_mut().undefined = policy;
+        self
+    }
+
+    /// The undefined-variable policy.
+    pub fn undefined(&self) -> UndefinedPolicy {
+        self.config.undefined
+    }
+
+    /// Sets where `include` and `render` find partials.
+    pub fn set_loader(&mut self, loader: impl PartialLoader + 'static) -> &mut Self {
+        self.config_mut().loader = Some(Arc::new(loader));
+        self
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.config.limits
+    }
+
+    /// Changes the limits.
+    pub fn limits_mut(&mut self) -> &mut Limits {
+        let config = self.config_mut();
+        &mut config.limits
+    }
+
+    /// The filters templates may use.
+    pub fn filters(&self) -> &Filters {
+        &self.config.filters
+    }
+
+    /// Changes the filters (for example, to add your own).
+    pub fn filters_mut(&mut self) -> &mut Filters {
+        &mut self.config_mut().filters
+    }
+
+    /// Fixes what `"now"` means to the `date` filter (for tests and previews).
+    pub fn set_now(&mut self, now: chrono::DateTime<chrono::FixedOffset>) -> &mut Self {
+        self.config_mut().filter_context.now = Some(now);
+        self
+    }
+
+    /// Compiles `source` into a template named `name`.
+    pub fn compile(&self, name: &str, source: &str) -> Result<Template, Error> {
+        let parsed = self.parse(name, source)?;
+        Ok(Template {
+            parsed: Arc::new(parsed),
+            env: self.clone(),
+        })
+    }
+
+    fn parse(&self, name: &str, source: &str) -> Result<Parsed, Error> {
+        let name: Arc<str> = Arc::from(name);
+        let root = parser::parse(source, &self.config.filters, &self.config.limits)
+            .map_err(|e| e.with_template(&name))?;
+        Ok(Parsed {
+            name,
+            source: Arc::from(source),
+            root,
+        })
+    }
+
+    /// The compiled partial `name`, from the cache or the loader.
+    pub(crate) fn partial(&self, name: &str) -> Result<Arc<Parsed>, Error> {
+        if let Some(found) = self.partials.read().ok().and_then(|c| c.get(name).cloned()) {
+            return Ok(found);
+        }
+        let Some(loader) = &self.config.loader else {
+            return Err(Error::new(
+                ErrorKind::PartialNotFound,
+                format!("no partial named \"{name}\": no partial loader is configured"),
+            ));
+        };
+        let source = loader.load(name).map_err(|e| {
+            Error::new(
+                ErrorKind::PartialNotFound,
+                format!("cannot load partial \"{name}\": {e}"),
+            )
+        })?;
+        let parsed = Arc::new(self.parse(name, &source)?);
+        if let Ok(mut cache) = self.partials.write() {
+            cache.insert(name.to_owned(), parsed.clone());
+        }
+        Ok(parsed)
+    }
+}
+
+/// A compiled template, ready to render any number of times from any number of
+/// threads. Cloning is cheap.
+#[derive(Clone)]
+pub struct Template {
+    pub(crate) parsed: Arc<Parsed>,
+    pub(crate) env: Environment,
+}
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Template")
+            .field("name", &self.parsed.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Template {
+    /// The template's name.
+    pub fn name(&self) -> &str {
+        &self.parsed.name
+    }
+
+    /// The template's source.
+    pub fn source(&self) -> &str {
+        &self.parsed.source
+    }
+
+    /// Renders with `globals`, appending the text to `out`.
+    ///
+    /// On success the [`Report`] says whether the template aborted and lists the
+    /// undefined paths that were output. On error, `out` holds whatever was written
+    /// before the error; callers that need all-or-nothing output discard it.
+    pub fn render(&self, globals: &dyn ObjectView, out: &mut String) -> Result<Report, Error> {
+        render::render(&self.env, &self.parsed, globals, out)
+    }
+
+    /// Renders with `globals` into a new string.
+    pub fn render_to_string(&self, globals: &dyn ObjectView) -> Result<(String, Report), Error> {
+        let mut out = String::new();
+        let report = self.render(globals, &mut out)?;
+        Ok((out, report))
+    }
+
+    /// What the template reads from its globals, and the filters and tags it uses.
+    pub fn analyze(&self) -> Analysis {
+        analysis::analyze(&self.parsed.root, &self.parsed.source)
+    }
+
+    /// The line and column of a byte offset in the source.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        LineCol::of(&self.parsed.source, offset)
+    }
+}
