@@ -253,6 +253,17 @@ impl Environment {
         self
     }
 
+    /// Sets the time zone `"now"` is shown in (default UTC).
+    pub fn set_time_zone(&mut self, zone: chrono_tz::Tz) -> &mut Self {
+        self.config_mut().filter_context.time_zone = zone;
+        self
+    }
+
+    /// The time zone `"now"` is shown in.
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.config.filter_context.time_zone
+    }
+
     /// Compiles `source` into a template named `name`.
     pub fn compile(&self, name: &str, source: &str) -> Result<Template, Error> {
         let parsed = self.parse(name, source)?;

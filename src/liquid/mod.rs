@@ -36,4 +36,4 @@ pub use error::{Error, ErrorKind, LineCol, Span};
 pub use filters::{Args, Filter, FilterError, Filters};
 pub use parser::TAGS;
 pub use render::{Abort, Report, Warning};
-pub use value::{ObjectView, Val, Value};
+pub use value::{DateValue, ObjectView, Val, Value};

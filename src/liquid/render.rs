@@ -120,6 +120,7 @@ pub(crate) fn render(
             max_string_bytes: config.limits.max_string_bytes,
             max_array_items: config.limits.max_array_items,
             now: config.filter_context.now,
+            time_zone: config.filter_context.time_zone,
         },
         iterations: 0,
         warnings: Vec::new(),

@@ -40,6 +40,18 @@ pub enum Value {
     Empty,
     /// The special literal `blank`.
     Blank,
+    /// A date and time that prints as the text it came as.
+    Date(DateValue),
+}
+
+/// A point in time that prints as the text it arrived as (`01-11-2026 00:00:00`),
+/// so that host dates are parsed once, when the data is read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DateValue {
+    /// The text, as it came.
+    pub text: Arc<str>,
+    /// The instant, with the offset it is to be shown in.
+    pub at: chrono::DateTime<chrono::FixedOffset>,
 }
 
 impl Value {
@@ -86,6 +98,7 @@ impl Value {
             Value::Range(a, b) => {
                 let _ = write!(out, "{a}..{b}");
             }
+            Value::Date(d) => out.push_str(&d.text),
         }
     }
 
@@ -108,6 +121,7 @@ impl Value {
     pub fn size(&self) -> Option<usize> {
         match self {
             Value::Str(s) => Some(s.chars().count()),
+            Value::Date(d) => Some(d.text.chars().count()),
             Value::Array(items) => Some(items.len()),
             Value::Object(map) => Some(map.len()),
             Value::Range(a, b) => Some(range_len(*a, *b) as usize),
@@ -217,6 +231,8 @@ impl Value {
                         .all(|(k, v)| b.get(k).is_some_and(|w| v.liquid_eq(w)))
             }
             (Range(a, b), Range(c, d)) => a == c && b == d,
+            (Date(a), Date(b)) => a.at == b.at,
+            (Date(d), Str(s)) | (Str(s), Date(d)) => *d.text == **s,
             (Range(..), Array(_)) | (Array(_), Range(..)) => {
                 self.to_array().liquid_eq(&other.to_array())
             }
@@ -234,6 +250,7 @@ impl Value {
             (Float(a), Int(b)) => a.partial_cmp(&(*b as f64)),
             (Float(a), Float(b)) => a.partial_cmp(b),
             (Str(a), Str(b)) => Some(a.cmp(b)),
+            (Date(a), Date(b)) => Some(a.at.cmp(&b.at)),
             (Bool(a), Bool(b)) => Some(a.cmp(b)),
             (Nil, Nil) => Some(Ordering::Equal),
             _ => None,
@@ -289,6 +306,7 @@ impl Value {
             Value::Range(..) => "range",
             Value::Empty => "empty",
             Value::Blank => "blank",
+            Value::Date(_) => "date",
         }
     }
 }
@@ -457,6 +475,13 @@ pub enum Borrowed<'a> {
     Str(&'a str),
     /// An object or array the host owns.
     Object(&'a dyn ObjectView),
+    /// A date the host owns: the text it prints as, and the instant it means.
+    Date {
+        /// The text as it came.
+        text: &'a str,
+        /// The instant.
+        at: chrono::DateTime<chrono::FixedOffset>,
+    },
 }
 
 impl std::fmt::Debug for dyn ObjectView + '_ {
@@ -491,6 +516,10 @@ impl<'a> Val<'a> {
             Val::Owned(v) => v,
             Val::Borrowed(Borrowed::Str(s)) => Value::str(s),
             Val::Borrowed(Borrowed::Object(o)) => o.to_value(),
+            Val::Borrowed(Borrowed::Date { text, at }) => Value::Date(DateValue {
+                text: Arc::from(text),
+                at,
+            }),
         }
     }
 
@@ -511,7 +540,7 @@ impl<'a> Val<'a> {
     pub fn write_to(&self, out: &mut String) {
         match self {
             Val::Owned(v) => v.write_to(out),
-            Val::Borrowed(Borrowed::Str(s)) => out.push_str(s),
+            Val::Borrowed(Borrowed::Str(s) | Borrowed::Date { text: s, .. }) => out.push_str(s),
             Val::Borrowed(Borrowed::Object(o)) => o.to_value().write_to(out),
         }
     }
@@ -520,7 +549,7 @@ impl<'a> Val<'a> {
     pub fn get(&self, key: &str) -> Option<Val<'a>> {
         match self {
             Val::Owned(v) => v.get(key).map(Val::Owned),
-            Val::Borrowed(Borrowed::Str(s)) => match key {
+            Val::Borrowed(Borrowed::Str(s) | Borrowed::Date { text: s, .. }) => match key {
                 "size" => Some(Val::Owned(Value::Int(s.chars().count() as i64))),
                 _ => None,
             },
@@ -541,7 +570,7 @@ impl<'a> Val<'a> {
     pub fn index(&self, index: i64) -> Option<Val<'a>> {
         match self {
             Val::Owned(v) => v.index(index).map(Val::Owned),
-            Val::Borrowed(Borrowed::Str(_)) => None,
+            Val::Borrowed(Borrowed::Str(_) | Borrowed::Date { .. }) => None,
             Val::Borrowed(Borrowed::Object(o)) => {
                 let o: &'a dyn ObjectView = *o;
                 if o.is_array() {

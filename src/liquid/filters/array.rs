@@ -7,14 +7,12 @@
 //! string, a bit of an integer; an item that cannot be indexed at all (nil, a boolean, a
 //! float) makes `where`, `find` and friends give nil, as Shopify's do.
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
-
-use super::math::{Number, Op, arith, compare, to_integer, to_number};
+use super::math::{Number, Op, arith, to_number};
 use super::misc::{describe, expect_args};
 use super::{Args, FilterContext, FilterError, Filters};
 use crate::liquid::value::{Value, range_len};
+
+mod order;
 
 pub(super) fn register(filters: &mut Filters) {
     register_basics(filters);
@@ -62,18 +60,10 @@ fn register_basics(filters: &mut Filters) {
         },
     );
     filters.add(
-        "slice",
-        "slice: offset, length",
-        "The `length` characters (or array items) from `offset` on; a negative offset counts \
-         from the end; `length` defaults to 1.",
-        "{{ \"Liquid\" | slice: 2, 3 }} → qui",
-        slice,
-    );
-    filters.add(
         "concat",
         "concat: array",
         "Joins two arrays into one.",
-        "{{ \"a,b\" | split: \",\" | concat: (1..2) | join }} → a b 1 2",
+        "{{ fruits | concat: vegetables | join: \", \" }} → apple, kale",
         |input, args| {
             expect_args(args, 1, 1)?;
             let other = match args.get(0) {
@@ -142,7 +132,7 @@ fn register_ordering(filters: &mut Filters) {
         "Sorts an array (by `property` of each item, when given), case-sensitively; nils \
          go last.",
         "{{ \"b,C,a\" | split: \",\" | sort | join }} → C a b",
-        |input, args| sort(input, args, false),
+        |input, args| order::sort(input, args, false),
     );
     filters.add(
         "sort_natural",
@@ -150,7 +140,7 @@ fn register_ordering(filters: &mut Filters) {
         "Sorts an array (by `property` of each item, when given), ignoring case; nils go \
          last.",
         "{{ \"b,C,a\" | split: \",\" | sort_natural | join }} → a b C",
-        |input, args| sort(input, args, true),
+        |input, args| order::sort(input, args, true),
     );
     filters.add(
         "uniq",
@@ -162,13 +152,14 @@ fn register_ordering(filters: &mut Filters) {
             let list = items(input, args.context)?;
             let keys = match args.get(0).filter(|p| !p.is_nil()) {
                 None => list.clone(),
-                Some(_) if list.is_empty() => return Ok(Value::array(list)),
+                // Ruby's `uniq` reads no property when there is one item or none.
+                Some(_) if list.len() < 2 => return Ok(Value::array(list)),
                 Some(property) => match property_values(&list, property)? {
                     Some(keys) => keys,
                     None => return Ok(Value::Nil),
                 },
             };
-            Ok(Value::array(unique_by_key(list, &keys)))
+            Ok(Value::array(order::unique_by_key(list, &keys)))
         },
     );
     filters.add(
@@ -325,58 +316,6 @@ fn join(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
     Ok(Value::from(out))
 }
 
-fn slice(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
-    expect_args(args, 1, 2)?;
-    let offset = to_integer(args.get(0).unwrap_or(&Value::Nil), 1)?;
-    let length = match args.get(1) {
-        None | Some(Value::Nil | Value::Bool(false)) => 1,
-        Some(v) => to_integer(v, 2)?,
-    };
-    match input {
-        Value::Array(list) => Ok(Value::array(match bounds(list.len(), offset, length) {
-            Some((start, end)) => list[start..end].to_vec(),
-            None => Vec::new(),
-        })),
-        Value::Range(a, b) => {
-            let len = usize::try_from(range_len(*a, *b)).unwrap_or(usize::MAX);
-            let Some((start, end)) = bounds(len, offset, length) else {
-                return Ok(Value::array(Vec::new()));
-            };
-            check_items(end - start, args.context.max_array_items)?;
-            Ok(Value::array(
-                (start..end).map(|i| Value::Int(a + i as i64)).collect(),
-            ))
-        }
-        other => {
-            let text = other.to_str();
-            let len = text.chars().count();
-            Ok(match bounds(len, offset, length) {
-                Some((start, end)) => Value::from(
-                    text.chars()
-                        .skip(start)
-                        .take(end - start)
-                        .collect::<String>(),
-                ),
-                None => Value::str(""),
-            })
-        }
-    }
-}
-
-/// Ruby's `slice(offset, length)` bounds: `None` where Ruby gives nil.
-fn bounds(len: usize, offset: i64, length: i64) -> Option<(usize, usize)> {
-    let len = i128::try_from(len).ok()?;
-    let mut start = i128::from(offset);
-    if start < 0 {
-        start += len;
-    }
-    if start < 0 || start > len || length < 0 {
-        return None;
-    }
-    let end = (start + i128::from(length)).min(len);
-    Some((usize::try_from(start).ok()?, usize::try_from(end).ok()?))
-}
-
 fn sum(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
     expect_args(args, 0, 1)?;
     let list = items(input, args.context)?;
@@ -445,6 +384,14 @@ fn lookup(item: &Value, property: &Value) -> Lookup {
     }
 }
 
+/// Whether `item[property]` exists in Ruby for some property.
+fn indexable(item: &Value) -> bool {
+    matches!(
+        item,
+        Value::Object(_) | Value::Str(_) | Value::Int(_) | Value::Array(_) | Value::Range(..)
+    )
+}
+
 fn property_error(property: &Value) -> FilterError {
     FilterError::InvalidArgument {
         position: "1".into(),
@@ -464,144 +411,6 @@ fn property_values(list: &[Value], property: &Value) -> Result<Option<Vec<Value>
         }
     }
     Ok(Some(out))
-}
-
-fn sort(input: &Value, args: &Args<'_>, natural: bool) -> Result<Value, FilterError> {
-    expect_args(args, 0, 1)?;
-    let list = items(input, args.context)?;
-    let keys = match args.get(0).filter(|p| !p.is_nil()) {
-        None => list.clone(),
-        Some(_) if list.is_empty() => return Ok(Value::array(list)),
-        Some(property) => match property_values(&list, property)? {
-            Some(keys) => keys,
-            None => return Ok(Value::Nil),
-        },
-    };
-    let mut pairs: Vec<(Value, Value)> = keys.into_iter().zip(list).collect();
-    if natural {
-        // Ruby's `casecmp`: compare the text, folding ASCII letters only.
-        let mut folded: Vec<(Option<Vec<u8>>, Value)> = pairs
-            .into_iter()
-            .map(|(key, item)| {
-                let key = (!key.is_nil()).then(|| key.to_text().to_ascii_lowercase().into_bytes());
-                (key, item)
-            })
-            .collect();
-        folded.sort_by(|(a, _), (b, _)| match (a, b) {
-            (Some(a), Some(b)) => a.cmp(b),
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(_), None) => Ordering::Less,
-        });
-        return Ok(Value::array(
-            folded.into_iter().map(|(_, item)| item).collect(),
-        ));
-    }
-    check_sortable(pairs.iter().map(|(key, _)| key))?;
-    pairs.sort_by(|(a, _), (b, _)| compare_keys(a, b));
-    Ok(Value::array(
-        pairs.into_iter().map(|(_, item)| item).collect(),
-    ))
-}
-
-/// Fails unless the non-nil keys can be ordered against each other: all numbers, all
-/// strings, or all the same value.
-fn check_sortable<'a>(keys: impl Iterator<Item = &'a Value> + Clone) -> Result<(), FilterError> {
-    let mut present = keys.filter(|k| !k.is_nil());
-    let Some(first) = present.clone().next() else {
-        return Ok(());
-    };
-    let ok = present
-        .clone()
-        .all(|k| matches!(k, Value::Int(_) | Value::Float(_)))
-        || present.clone().all(|k| matches!(k, Value::Str(_)))
-        || present.all(|k| strict_eq(k, first));
-    if ok {
-        Ok(())
-    } else {
-        Err(FilterError::InvalidInput {
-            expected: "items of one comparable type",
-            found: "values of incompatible types".into(),
-        })
-    }
-}
-
-fn compare_keys(a: &Value, b: &Value) -> Ordering {
-    match (a, b) {
-        (Value::Nil, Value::Nil) => Ordering::Equal,
-        (Value::Nil, _) => Ordering::Greater,
-        (_, Value::Nil) => Ordering::Less,
-        (Value::Str(x), Value::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
-        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
-            match (to_number(a), to_number(b)) {
-                (Ok(x), Ok(y)) => compare(x, y),
-                _ => Ordering::Equal,
-            }
-        }
-        _ => Ordering::Equal,
-    }
-}
-
-/// Ruby's `eql?`: like `==`, but `1` and `1.0` differ.
-fn strict_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => x == y,
-        (Value::Float(x), Value::Float(y)) => x == y,
-        (Value::Int(_), Value::Float(_)) | (Value::Float(_), Value::Int(_)) => false,
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| strict_eq(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| strict_eq(v, w)))
-        }
-        (Value::Empty, Value::Empty) | (Value::Blank, Value::Blank) => true,
-        (Value::Empty | Value::Blank, _) | (_, Value::Empty | Value::Blank) => false,
-        _ => a.liquid_eq(b),
-    }
-}
-
-/// A hash consistent with [`strict_eq`].
-fn hash_value(value: &Value, state: &mut DefaultHasher) {
-    std::mem::discriminant(value).hash(state);
-    match value {
-        Value::Bool(b) => b.hash(state),
-        Value::Int(i) => i.hash(state),
-        Value::Float(f) => (if *f == 0.0 { 0.0f64 } else { *f }).to_bits().hash(state),
-        Value::Str(s) => s.hash(state),
-        Value::Array(items) => items.iter().for_each(|item| hash_value(item, state)),
-        // Order-independent, as object equality is.
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                let mut h = DefaultHasher::new();
-                k.hash(&mut h);
-                hash_value(v, &mut h);
-                h.finish()
-            })
-            .fold(0u64, u64::wrapping_add)
-            .hash(state),
-        Value::Range(a, b) => (a, b).hash(state),
-        Value::Nil | Value::Empty | Value::Blank => {}
-    }
-}
-
-/// The items whose key has not been seen before, in order.
-fn unique_by_key(list: Vec<Value>, keys: &[Value]) -> Vec<Value> {
-    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
-    let mut out = Vec::new();
-    for (i, item) in list.into_iter().enumerate() {
-        let mut state = DefaultHasher::new();
-        hash_value(&keys[i], &mut state);
-        let bucket = seen.entry(state.finish()).or_default();
-        if bucket.iter().any(|&j| strict_eq(&keys[j], &keys[i])) {
-            continue;
-        }
-        bucket.push(i);
-        out.push(item);
-    }
-    out
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -766,61 +575,6 @@ mod tests {
     }
 
     #[test]
-    fn slice_strings_by_character() {
-        let word = s("दिवाली🎉");
-        assert_eq!(
-            show(call("slice", &word, &[Value::Int(0), Value::Int(2)])),
-            "दि"
-        );
-        assert_eq!(show(call("slice", &word, &[Value::Int(-1)])), "🎉");
-        assert_eq!(
-            show(call("slice", &word, &[Value::Int(-3), Value::Int(99)])),
-            "ली🎉"
-        );
-        assert_eq!(show(call("slice", &word, &[Value::Int(7)])), "");
-        assert_eq!(show(call("slice", &word, &[Value::Int(8)])), "");
-        assert_eq!(show(call("slice", &word, &[Value::Int(-8)])), "");
-        assert_eq!(
-            show(call("slice", &word, &[Value::Int(1), Value::Int(-1)])),
-            ""
-        );
-        assert_eq!(
-            show(call(
-                "slice",
-                &word,
-                &[Value::Int(i64::MIN), Value::Int(i64::MAX)]
-            )),
-            ""
-        );
-        assert_eq!(
-            show(call("slice", &word, &[Value::Int(6), Value::Int(i64::MAX)])),
-            "🎉"
-        );
-        assert!(call("slice", &word, &[Value::Float(1.0)]).is_err());
-        assert!(call("slice", &word, &[]).is_err());
-    }
-
-    #[test]
-    fn slice_arrays_and_ranges() {
-        let nums = list(&[Value::Int(1), Value::Int(2), Value::Int(3), Value::Int(4)]);
-        assert_eq!(
-            show(call("slice", &nums, &[Value::Int(1), Value::Int(2)])),
-            "2|3"
-        );
-        assert_eq!(
-            show(call("slice", &nums, &[Value::Int(-1), Value::Int(5)])),
-            "4"
-        );
-        assert_eq!(show(call("slice", &nums, &[Value::Int(9)])), "");
-        let huge = Value::Range(1, i64::MAX);
-        assert_eq!(
-            show(call("slice", &huge, &[Value::Int(-2), Value::Int(2)])),
-            format!("{}|{}", i64::MAX - 1, i64::MAX)
-        );
-        assert!(call("slice", &huge, &[Value::Int(0), Value::Int(i64::MAX)]).is_err());
-    }
-
-    #[test]
     fn concat_reverse_map() {
         let a = list(&[s("a"), list(&[s("b")])]);
         let b = list(&[list(&[s("c")])]);
@@ -846,55 +600,8 @@ mod tests {
         };
         let two = list(&[Value::Int(1), Value::Int(2)]);
         assert_eq!(
-            call_in(&context, "concat", &two, &[two.clone()]).err(),
+            call_in(&context, "concat", &two, std::slice::from_ref(&two)).err(),
             Some(FilterError::ArrayTooLarge { limit: 3 })
-        );
-    }
-
-    #[test]
-    fn sort_orders_and_puts_nil_last() {
-        let words = list(&[s("b"), Value::Nil, s("B"), s("a"), s("é")]);
-        assert_eq!(show(call("sort", &words, &[])), "B|a|b|é|nil");
-        assert_eq!(show(call("sort_natural", &words, &[])), "a|b|B|é|nil");
-        let nums = list(&[Value::Int(10), Value::Float(2.5), Value::Int(-1)]);
-        assert_eq!(show(call("sort", &nums, &[])), "-1|2.5|10");
-        assert_eq!(
-            show(call("sort", &products(), &[s("price")])),
-            "title=Socks,price=5,on=false|title=Hat,price=12.5|title=Shoes,price=30,on=true"
-        );
-        assert_eq!(
-            show(call(
-                "map",
-                &call("sort_natural", &products(), &[s("title")]).unwrap(),
-                &[s("title")]
-            )),
-            "Hat|Shoes|Socks"
-        );
-        assert!(call("sort", &list(&[Value::Int(1), s("1")]), &[]).is_err());
-        assert_eq!(
-            show(call("sort", &list(&[obj(&[]), Value::Nil]), &[s("x")])),
-            ""
-        );
-    }
-
-    #[test]
-    fn uniq_uses_strict_equality() {
-        let mixed = list(&[
-            Value::Int(1),
-            Value::Float(1.0),
-            s("1"),
-            Value::Int(1),
-            obj(&[("a", Value::Int(1))]),
-            obj(&[("a", Value::Int(1))]),
-        ]);
-        assert_eq!(show(call("uniq", &mixed, &[])), "1|1.0|1|a=1");
-        assert_eq!(
-            show(call(
-                "map",
-                &call("uniq", &products(), &[s("on")]).unwrap(),
-                &[s("title")]
-            )),
-            "Shoes|Socks|Hat"
         );
     }
 
@@ -979,5 +686,52 @@ mod tests {
             Some(FilterError::Overflow)
         );
         assert!(call("sum", &list(&[Value::Int(1)]), &[s("price")]).is_err());
+    }
+
+    #[test]
+    fn sort_orders_and_puts_nil_last() {
+        let words = list(&[s("b"), Value::Nil, s("B"), s("a"), s("é")]);
+        assert_eq!(show(call("sort", &words, &[])), "B|a|b|é|nil");
+        assert_eq!(show(call("sort_natural", &words, &[])), "a|b|B|é|nil");
+        let nums = list(&[Value::Int(10), Value::Float(2.5), Value::Int(-1)]);
+        assert_eq!(show(call("sort", &nums, &[])), "-1|2.5|10");
+        assert_eq!(
+            show(call("sort", &products(), &[s("price")])),
+            "title=Socks,price=5,on=false|title=Hat,price=12.5|title=Shoes,price=30,on=true"
+        );
+        assert_eq!(
+            show(call(
+                "map",
+                &call("sort_natural", &products(), &[s("title")]).unwrap(),
+                &[s("title")]
+            )),
+            "Hat|Shoes|Socks"
+        );
+        assert!(call("sort", &list(&[Value::Int(1), s("1")]), &[]).is_err());
+        assert_eq!(
+            show(call("sort", &list(&[obj(&[]), Value::Nil]), &[s("x")])),
+            ""
+        );
+    }
+
+    #[test]
+    fn uniq_uses_strict_equality() {
+        let mixed = list(&[
+            Value::Int(1),
+            Value::Float(1.0),
+            s("1"),
+            Value::Int(1),
+            obj(&[("a", Value::Int(1))]),
+            obj(&[("a", Value::Int(1))]),
+        ]);
+        assert_eq!(show(call("uniq", &mixed, &[])), "1|1.0|1|a=1");
+        assert_eq!(
+            show(call(
+                "map",
+                &call("uniq", &products(), &[s("on")]).unwrap(),
+                &[s("title")]
+            )),
+            "Shoes|Socks|Hat"
+        );
     }
 }

@@ -13,6 +13,10 @@ use super::misc::{describe, expect_args};
 use super::{Args, FilterError, Filters};
 use crate::liquid::value::Value;
 
+mod decimal;
+
+use decimal::Decimal;
+
 pub(super) fn register(filters: &mut Filters) {
     filters.add(
         "abs",
@@ -219,7 +223,7 @@ fn looks_decimal(s: &str) -> bool {
 
 /// Ruby's `String#to_i`: the integer at the start of the string, 0 when there is none.
 fn leading_integer(s: &str) -> Result<i64, FilterError> {
-    let s = s.trim_start_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r'));
+    let s = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
     let (negative, rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -324,7 +328,7 @@ fn float_to_int(x: f64) -> Result<i64, FilterError> {
         });
     }
     // 2^63 is exactly representable; anything at or beyond it does not fit.
-    if x >= 9_223_372_036_854_775_808.0 || x < -9_223_372_036_854_775_808.0 {
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&x) {
         return Err(FilterError::Overflow);
     }
     Ok(x as i64)
@@ -417,7 +421,9 @@ fn float_arith(op: Op, a: Number, b: Number) -> Result<f64, FilterError> {
         _ => None,
     };
     let result = match exact {
-        // A zero keeps the sign float arithmetic gives it (`0 | times: -1.0` is `-0.0`).
+        // A zero keeps the sign float arithmetic gives it (`0 | times: -1.0` is `-0.0`),
+        // except a remainder, which BigDecimal makes positive.
+        Some(d) if d.mant == 0 && op == Op::Rem => 0.0,
         Some(d) if d.mant == 0 => 0.0f64.copysign(plain),
         Some(d) => d.to_f64(),
         None => plain,
@@ -457,155 +463,6 @@ pub(super) fn round(n: Number, digits: i64) -> Result<Number, FilterError> {
                 Ok(Number::Float(rounded.to_f64()))
             }
         }
-    }
-}
-
-/// An exact decimal, `mant × 10^exp`: what Shopify's `BigDecimal` holds for the numbers a
-/// template can produce. Operations that would not fit return `None`, and the caller
-/// falls back to float arithmetic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Decimal {
-    mant: i128,
-    exp: i32,
-}
-
-fn pow10(n: u32) -> Option<i128> {
-    10i128.checked_pow(n)
-}
-
-impl Decimal {
-    /// The decimal a float prints as (Ruby's `BigDecimal(float.to_s)`).
-    fn from_f64(f: f64) -> Option<Decimal> {
-        if !f.is_finite() {
-            return None;
-        }
-        let text = format!("{f:e}");
-        let (mantissa, exp) = text.split_once('e')?;
-        let exp: i32 = exp.parse().ok()?;
-        let (negative, mantissa) = match mantissa.strip_prefix('-') {
-            Some(m) => (true, m),
-            None => (false, mantissa),
-        };
-        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let mut mant: i128 = 0;
-        for b in int.bytes().chain(frac.bytes()) {
-            mant = mant
-                .checked_mul(10)?
-                .checked_add(i128::from(b.checked_sub(b'0')?))?;
-        }
-        let exp = exp.checked_sub(i32::try_from(frac.len()).ok()?)?;
-        Some(Decimal {
-            mant: if negative { -mant } else { mant },
-            exp,
-        })
-    }
-
-    fn to_f64(self) -> f64 {
-        format!("{}e{}", self.mant, self.exp)
-            .parse()
-            .unwrap_or(f64::NAN)
-    }
-
-    fn to_i64(self) -> Result<i64, FilterError> {
-        if self.mant == 0 {
-            return Ok(0);
-        }
-        let value = if self.exp >= 0 {
-            u32::try_from(self.exp)
-                .ok()
-                .and_then(pow10)
-                .and_then(|p| self.mant.checked_mul(p))
-        } else {
-            Some(
-                u32::try_from(-i64::from(self.exp))
-                    .ok()
-                    .and_then(pow10)
-                    .map_or(0, |p| self.mant / p),
-            )
-        };
-        value
-            .and_then(|v| i64::try_from(v).ok())
-            .ok_or(FilterError::Overflow)
-    }
-
-    /// Both numbers over a common exponent.
-    fn align(self, other: Decimal) -> Option<(i128, i128, i32)> {
-        let exp = self.exp.min(other.exp);
-        let scale = |d: Decimal| -> Option<i128> {
-            let shift = u32::try_from(i64::from(d.exp) - i64::from(exp)).ok()?;
-            if d.mant == 0 {
-                return Some(0);
-            }
-            d.mant.checked_mul(pow10(shift)?)
-        };
-        Some((scale(self)?, scale(other)?, exp))
-    }
-
-    fn apply(self, op: Op, other: Decimal) -> Option<Decimal> {
-        match op {
-            Op::Add | Op::Sub => {
-                let (a, b, exp) = self.align(other)?;
-                let mant = if op == Op::Add {
-                    a.checked_add(b)?
-                } else {
-                    a.checked_sub(b)?
-                };
-                Some(Decimal { mant, exp })
-            }
-            Op::Mul => Some(Decimal {
-                mant: self.mant.checked_mul(other.mant)?,
-                exp: self.exp.checked_add(other.exp)?,
-            }),
-            Op::Div => {
-                if other.mant == 0 {
-                    return None;
-                }
-                if self.mant == 0 {
-                    return Some(Decimal { mant: 0, exp: 0 });
-                }
-                // Widen the dividend to ~37 digits so the quotient keeps 20 or more
-                // significant digits: plenty for the float it becomes.
-                let digits = self.mant.unsigned_abs().ilog10();
-                let shift = 37u32.saturating_sub(digits);
-                let wide = self.mant.checked_mul(pow10(shift)?)?;
-                let shift = i32::try_from(shift).ok()?;
-                Some(Decimal {
-                    mant: wide / other.mant,
-                    exp: self.exp.checked_sub(shift)?.checked_sub(other.exp)?,
-                })
-            }
-            Op::Rem => {
-                let (a, b, exp) = self.align(other)?;
-                if b == 0 {
-                    return None;
-                }
-                let r = a.checked_rem(b)?;
-                let mant = if r != 0 && ((r < 0) != (b < 0)) {
-                    r + b
-                } else {
-                    r
-                };
-                Some(Decimal { mant, exp })
-            }
-        }
-    }
-
-    /// Rounds half away from zero to `digits` places after the point.
-    fn round_to(self, digits: i32) -> Decimal {
-        let cut = -i64::from(self.exp) - i64::from(digits);
-        if cut <= 0 {
-            return self;
-        }
-        let exp = -digits;
-        let Some(m) = u32::try_from(cut).ok().and_then(pow10) else {
-            return Decimal { mant: 0, exp };
-        };
-        let mut q = self.mant / m;
-        let r = self.mant % m;
-        if r.unsigned_abs() >= m.unsigned_abs().div_ceil(2) {
-            q += self.mant.signum();
-        }
-        Decimal { mant: q, exp }
     }
 }
 

@@ -1,4 +1,9 @@
-//! The `default` filter, and the argument checks every filter file shares.
+//! The `default` filter, the HTML, URL and Base64 filters, and the argument checks
+//! every filter file shares.
+
+use base64::Engine as _;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD, URL_SAFE};
 
 use super::{Args, FilterError, Filters};
 use crate::liquid::value::Value;
@@ -12,6 +17,247 @@ pub(super) fn register(filters: &mut Filters) {
         "{{ nil | default: \"there\" }} → there",
         default,
     );
+    register_encodings(filters);
+}
+
+/// An encoding filter: the input's text in, a string (or an error) out.
+type Encoding = fn(&str) -> Result<String, FilterError>;
+
+fn register_encodings(filters: &mut Filters) {
+    // (name, summary, example, nil stays nil, function)
+    let encodings: [(&'static str, &'static str, &'static str, bool, Encoding); 8] = [
+        (
+            "escape",
+            "Escapes `&`, `<`, `>`, `\"` and `'` for HTML.",
+            "{{ \"<p>Tom & Jerry</p>\" | escape }} → &lt;p&gt;Tom &amp; Jerry&lt;/p&gt;",
+            true,
+            |s| Ok(escape_html(s)),
+        ),
+        (
+            "h",
+            "Escapes `&`, `<`, `>`, `\"` and `'` for HTML (an alias of `escape`).",
+            "{{ \"a < b\" | h }} → a &lt; b",
+            true,
+            |s| Ok(escape_html(s)),
+        ),
+        (
+            "escape_once",
+            "Escapes for HTML, leaving entities that are already escaped alone.",
+            "{{ \"1 &lt; 2 & 3\" | escape_once }} → 1 &lt; 2 &amp; 3",
+            false,
+            |s| Ok(escape_once(s)),
+        ),
+        (
+            "url_encode",
+            "Percent-encodes a string for a URL; spaces become `+`.",
+            "{{ \"john@liquid.com\" | url_encode }} → john%40liquid.com",
+            true,
+            |s| Ok(url_encode(s)),
+        ),
+        (
+            "url_decode",
+            "Decodes a percent-encoded string; `+` becomes a space.",
+            "{{ \"%27Stop%21%27+said+Fred\" | url_decode }} → 'Stop!' said Fred",
+            true,
+            url_decode,
+        ),
+        (
+            "base64_encode",
+            "Encodes a string in Base64.",
+            "{{ \"one two\" | base64_encode }} → b25lIHR3bw==",
+            false,
+            |s| Ok(STANDARD.encode(s)),
+        ),
+        (
+            "base64_decode",
+            "Decodes a Base64 string.",
+            "{{ \"b25lIHR3bw==\" | base64_decode }} → one two",
+            false,
+            |s| decode_text(&STANDARD, s),
+        ),
+        (
+            "base64_url_safe_encode",
+            "Encodes a string in URL-safe Base64 (`-` and `_` for `+` and `/`).",
+            "{{ \"<<??>>\" | base64_url_safe_encode }} → PDw_Pz4-",
+            false,
+            |s| Ok(URL_SAFE.encode(s)),
+        ),
+    ];
+    for (name, summary, example, nil_stays_nil, func) in encodings {
+        filters.add(name, name, summary, example, move |input, args| {
+            expect_args(args, 0, 0)?;
+            if nil_stays_nil && input.is_nil() {
+                return Ok(Value::Nil);
+            }
+            let result = func(&input.to_str())?;
+            args.context.check_string(result.len())?;
+            Ok(Value::from(result))
+        });
+    }
+    filters.add(
+        "strip_html",
+        "strip_html",
+        "Removes HTML tags, comments, scripts and styles from a string.",
+        "{{ \"<p>Hi <em>there</em></p>\" | strip_html }} → Hi there",
+        |input, args| {
+            expect_args(args, 0, 0)?;
+            Ok(Value::from(strip_html(&input.to_str())))
+        },
+    );
+    filters.add(
+        "base64_url_safe_decode",
+        "base64_url_safe_decode",
+        "Decodes a URL-safe Base64 string; padding is optional.",
+        "{{ \"PDw_Pz4-\" | base64_url_safe_decode }} → <<??>>",
+        |input, args| {
+            expect_args(args, 0, 0)?;
+            // Ruby's `urlsafe_decode64` also accepts the standard alphabet's `+` and `/`.
+            let text = input.to_str().replace('+', "-").replace('/', "_");
+            let engine = GeneralPurpose::new(
+                &base64::alphabet::URL_SAFE,
+                GeneralPurposeConfig::new()
+                    .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+            );
+            decode_text(&engine, &text).map(Value::from)
+        },
+    );
+}
+
+/// Shopify's `strip_html`: first scripts, comments and styles, then every `<...>`.
+fn strip_html(s: &str) -> String {
+    const BLOCKS: [(&str, &str); 3] = [
+        ("<script", "</script>"),
+        ("<!--", "-->"),
+        ("<style", "</style>"),
+    ];
+    let without_blocks = remove_between(s, |tail| {
+        BLOCKS.iter().find_map(|(open, close)| {
+            let body = tail.strip_prefix(open)?;
+            body.find(close).map(|end| open.len() + end + close.len())
+        })
+    });
+    remove_between(&without_blocks, |tail| tail.find('>').map(|end| end + 1))
+}
+
+/// Removes, left to right, every span that starts at a `<` and is `span_len(tail)` bytes
+/// long, where `tail` is the text from that `<` on.
+fn remove_between(s: &str, span_len: impl Fn(&str) -> Option<usize>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('<') {
+        let tail = &rest[i..];
+        out.push_str(&rest[..i]);
+        match span_len(tail) {
+            Some(len) => rest = &tail[len..],
+            None => {
+                out.push('<');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Shopify's `escape_once`: escapes like [`escape_html`], except an `&` that starts an
+/// entity (`&amp;`, `&#39;`).
+fn escape_once(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.char_indices() {
+        if c == '&' && starts_entity(&s[i + 1..]) {
+            out.push('&');
+        } else {
+            out.push_str(&escape_html(c.encode_utf8(&mut [0; 4])));
+        }
+    }
+    out
+}
+
+/// Whether `rest` (the text after an `&`) is `name;` or `#digits;`.
+fn starts_entity(rest: &str) -> bool {
+    let (body, digits_only) = match rest.strip_prefix('#') {
+        Some(body) => (body, true),
+        None => (rest, false),
+    };
+    let len = body
+        .bytes()
+        .take_while(|b| {
+            if digits_only {
+                b.is_ascii_digit()
+            } else {
+                b.is_ascii_alphabetic()
+            }
+        })
+        .count();
+    len > 0 && body.as_bytes().get(len) == Some(&b';')
+}
+
+/// Ruby's `CGI.escape`.
+fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            b => {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// Ruby's `CGI.unescape`; the result must be UTF-8.
+fn url_decode(s: &str) -> Result<String, FilterError> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |j: usize| bytes.get(j).and_then(|b| char::from(*b).to_digit(16));
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(i + 1), hex(i + 2)) {
+                (Some(hi), Some(lo)) => {
+                    out.push((hi * 16 + lo) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| FilterError::InvalidInput {
+        expected: "percent-encoded UTF-8 text",
+        found: describe(&Value::str(s)),
+    })
+}
+
+/// Decodes Base64 that must hold UTF-8 text.
+fn decode_text(engine: &impl base64::Engine, s: &str) -> Result<String, FilterError> {
+    let invalid = |expected| FilterError::InvalidInput {
+        expected,
+        found: describe(&Value::str(s)),
+    };
+    let bytes = engine.decode(s).map_err(|_| invalid("valid Base64"))?;
+    String::from_utf8(bytes).map_err(|_| invalid("Base64 of UTF-8 text"))
 }
 
 fn default(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
@@ -81,7 +327,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::liquid::filters::FilterContext;
+    use crate::liquid::filters::{FilterContext, Filters};
 
     fn default_of(input: Value, positional: &[Value], allow_false: Option<bool>) -> Value {
         let context = FilterContext::default();
@@ -172,6 +418,133 @@ mod tests {
             default(&Value::Nil, &args),
             Err(FilterError::InvalidArgument { .. })
         ));
+    }
+
+    fn encode(name: &str, input: Value) -> Result<Value, FilterError> {
+        let filters = Filters::standard();
+        let context = FilterContext::default();
+        let args = Args {
+            positional: &[],
+            keyword: &[],
+            context: &context,
+        };
+        (filters.get(name).expect("filter exists").func)(&input, &args)
+    }
+
+    fn encoded(name: &str, input: &str) -> String {
+        encode(name, Value::str(input))
+            .expect("filter succeeds")
+            .to_text()
+    }
+
+    #[test]
+    fn html_escaping() {
+        assert_eq!(
+            encoded("escape", r#"<a href="x">'🎉' & co</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;🎉&#39; &amp; co&lt;/a&gt;"
+        );
+        assert_eq!(encoded("h", "a<b"), "a&lt;b");
+        assert_eq!(
+            encoded("escape_once", "&amp; &#39; &x; & &#x41; &;"),
+            "&amp; &#39; &x; &amp; &amp;#x41; &amp;;"
+        );
+        assert_eq!(encoded("escape_once", "दिवाली <b>"), "दिवाली &lt;b&gt;");
+        assert!(matches!(encode("escape", Value::Nil), Ok(Value::Nil)));
+        assert_eq!(encode("escape_once", Value::Nil).unwrap().to_text(), "");
+    }
+
+    #[test]
+    fn strip_html_removes_tags_and_blocks() {
+        assert_eq!(encoded("strip_html", "<b>bold</b> text"), "bold text");
+        assert_eq!(
+            encoded(
+                "strip_html",
+                "a<script>var x = '<b>';</script>b<style>p{}</style>c"
+            ),
+            "abc"
+        );
+        assert_eq!(encoded("strip_html", "x<!-- <p> \n -->y"), "xy");
+        assert_eq!(
+            encoded("strip_html", "1 < 2 and <unclosed"),
+            "1 < 2 and <unclosed"
+        );
+        assert_eq!(encoded("strip_html", "<p>🎉 दिवाली</p>"), "🎉 दिवाली");
+    }
+
+    #[test]
+    fn url_encoding() {
+        assert_eq!(
+            encoded("url_encode", "a b&c=d/é~*"),
+            "a+b%26c%3Dd%2F%C3%A9~%2A"
+        );
+        assert_eq!(encoded("url_encode", "दि"), "%E0%A4%A6%E0%A4%BF");
+        assert_eq!(encoded("url_decode", "a+b%26c%3dd%2F%C3%A9"), "a b&c=d/é");
+        assert_eq!(encoded("url_decode", "100%+sure%2"), "100% sure%2");
+        assert!(encode("url_decode", Value::str("%FF")).is_err());
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        assert_eq!(
+            encoded("base64_encode", "🎉 दिवाली"),
+            "8J+OiSDgpKbgpL/gpLXgpL7gpLLgpYA="
+        );
+        assert_eq!(
+            encoded("base64_decode", "8J+OiSDgpKbgpL/gpLXgpL7gpLLgpYA="),
+            "🎉 दिवाली"
+        );
+        assert_eq!(
+            encoded("base64_url_safe_encode", "🎉 दिवाली"),
+            "8J-OiSDgpKbgpL_gpLXgpL7gpLLgpYA="
+        );
+        assert_eq!(
+            encoded("base64_url_safe_decode", "8J-OiSDgpKbgpL_gpLXgpL7gpLLgpYA"),
+            "🎉 दिवाली"
+        );
+        assert_eq!(
+            encoded("base64_url_safe_decode", "8J+OiSDgpKbgpL/gpLXgpL7gpLLgpYA="),
+            "🎉 दिवाली"
+        );
+        assert_eq!(
+            encode("base64_encode", Value::Int(42)).unwrap().to_text(),
+            "NDI="
+        );
+        assert_eq!(encode("base64_decode", Value::Nil).unwrap().to_text(), "");
+        assert!(encode("base64_decode", Value::str("8J-O")).is_err());
+        assert!(encode("base64_decode", Value::str("abc")).is_err());
+        // Valid Base64, but not of UTF-8 text.
+        assert!(encode("base64_decode", Value::str("/w==")).is_err());
+    }
+
+    /// Every filter's documented example renders as documented.
+    #[test]
+    fn examples_render_as_documented() {
+        let data = serde_json::json!({
+            "products": [
+                {"title": "Shoes", "price": 30, "available": true, "vendor": "Acme"},
+                {"title": "Socks", "price": 5, "available": false},
+            ],
+            "fruits": ["apple"],
+            "vegetables": ["kale"],
+            "note": "Hello\nthere",
+        });
+        let env = crate::liquid::Environment::new();
+        for filter in Filters::standard().iter() {
+            let (template, expected) = filter
+                .example
+                .split_once(" → ")
+                .unwrap_or_else(|| panic!("{}: example has no →", filter.name));
+            assert!(
+                template.contains(&format!("| {}", filter.name)),
+                "{}: the example does not use the filter",
+                filter.name
+            );
+            let rendered = env
+                .compile(filter.name, template)
+                .and_then(|t| t.render_to_string(&data).map(|(text, _)| text))
+                .unwrap_or_else(|e| panic!("{}: {e}", filter.name));
+            assert_eq!(rendered, expected, "{}", filter.name);
+        }
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub struct FilterContext {
     pub max_array_items: usize,
     /// What `"now"` and `"today"` mean to the `date` filter; the system clock when `None`.
     pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The time zone `now` is shown in.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for FilterContext {
@@ -72,15 +74,16 @@ impl Default for FilterContext {
             max_string_bytes: 1 << 20,
             max_array_items: 100_000,
             now: None,
+            time_zone: chrono_tz::UTC,
         }
     }
 }
 
 impl FilterContext {
-    /// The current time.
+    /// The current time, in the environment's time zone.
     pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
-        self.now
-            .unwrap_or_else(|| chrono::Utc::now().fixed_offset())
+        let now = self.now.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+        now.with_timezone(&self.time_zone).fixed_offset()
     }
 
     /// Fails when a string of `len` bytes is over the limit.

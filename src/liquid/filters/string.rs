@@ -10,7 +10,7 @@ use super::array::check_items;
 use super::math::{is_ruby_space, to_integer, trim_ruby};
 use super::misc::expect_args;
 use super::{Args, FilterError, Filters};
-use crate::liquid::value::Value;
+use crate::liquid::value::{Value, range_len};
 
 pub(super) fn register(filters: &mut Filters) {
     register_case_and_space(filters);
@@ -26,6 +26,14 @@ pub(super) fn register(filters: &mut Filters) {
             let separator = text(args.get(0).unwrap_or(&Value::Nil));
             split(&text(input), &separator, args.context.max_array_items)
         },
+    );
+    filters.add(
+        "slice",
+        "slice: offset, length",
+        "The `length` characters (or array items) from `offset` on; a negative offset counts \
+         from the end; `length` defaults to 1.",
+        "{{ \"Liquid\" | slice: 2, 3 }} → qui",
+        slice,
     );
     filters.add(
         "truncate",
@@ -46,12 +54,14 @@ pub(super) fn register(filters: &mut Filters) {
 }
 
 fn register_case_and_space(filters: &mut Filters) {
-    let simple: [(
+    // (name, summary, example, transformation)
+    type Simple = (
         &'static str,
         &'static str,
         &'static str,
         fn(&str) -> Cow<'_, str>,
-    ); 9] = [
+    );
+    let simple: [Simple; 8] = [
         (
             "upcase",
             "Converts a string to upper case.",
@@ -89,21 +99,15 @@ fn register_case_and_space(filters: &mut Filters) {
             |s| Cow::Borrowed(s.trim_end_matches(is_ruby_space)),
         ),
         (
-            "strip_html",
-            "Removes HTML tags, comments, scripts and styles from a string.",
-            "{{ \"<p>Hi <em>there</em></p>\" | strip_html }} → Hi there",
-            |s| Cow::Owned(strip_html(s)),
-        ),
-        (
             "strip_newlines",
             "Removes every line break from a string.",
-            "{{ \"a\\nb\" | strip_newlines }} → ab",
+            "{{ note | strip_newlines }} → Hellothere",
             |s| Cow::Owned(s.replace("\r\n", "").replace('\n', "")),
         ),
         (
             "newline_to_br",
             "Puts an HTML `<br />` before every line break.",
-            "{{ \"a\\nb\" | newline_to_br }} → a<br />\\nb",
+            "{{ note | newline_to_br }} → Hello<br />\nthere",
             |s| Cow::Owned(s.replace("\r\n", "\n").replace('\n', "<br />\n")),
         ),
     ];
@@ -317,42 +321,6 @@ fn titlecase(c: char) -> Option<&'static str> {
     })
 }
 
-/// Shopify's `strip_html`: first scripts, comments and styles, then every `<...>`.
-fn strip_html(s: &str) -> String {
-    const BLOCKS: [(&str, &str); 3] = [
-        ("<script", "</script>"),
-        ("<!--", "-->"),
-        ("<style", "</style>"),
-    ];
-    let without_blocks = remove_between(s, |tail| {
-        BLOCKS.iter().find_map(|(open, close)| {
-            let body = tail.strip_prefix(open)?;
-            body.find(close).map(|end| open.len() + end + close.len())
-        })
-    });
-    remove_between(&without_blocks, |tail| tail.find('>').map(|end| end + 1))
-}
-
-/// Removes, left to right, every span that starts at a `<` and is `span_len(tail)` bytes
-/// long, where `tail` is the text from that `<` on.
-fn remove_between(s: &str, span_len: impl Fn(&str) -> Option<usize>) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('<') {
-        let tail = &rest[i..];
-        out.push_str(&rest[..i]);
-        match span_len(tail) {
-            Some(len) => rest = &tail[len..],
-            None => {
-                out.push('<');
-                rest = &tail[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// White space as Ruby's `split(" ")` sees it.
 fn is_awk_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
@@ -385,6 +353,58 @@ fn split(source: &str, separator: &str, max_items: usize) -> Result<Value, Filte
         }
     }
     Ok(Value::array(items))
+}
+
+fn slice(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
+    expect_args(args, 1, 2)?;
+    let offset = to_integer(args.get(0).unwrap_or(&Value::Nil), 1)?;
+    let length = match args.get(1) {
+        None | Some(Value::Nil | Value::Bool(false)) => 1,
+        Some(v) => to_integer(v, 2)?,
+    };
+    match input {
+        Value::Array(list) => Ok(Value::array(match bounds(list.len(), offset, length) {
+            Some((start, end)) => list[start..end].to_vec(),
+            None => Vec::new(),
+        })),
+        Value::Range(a, b) => {
+            let len = usize::try_from(range_len(*a, *b)).unwrap_or(usize::MAX);
+            let Some((start, end)) = bounds(len, offset, length) else {
+                return Ok(Value::array(Vec::new()));
+            };
+            check_items(end - start, args.context.max_array_items)?;
+            Ok(Value::array(
+                (start..end).map(|i| Value::Int(a + i as i64)).collect(),
+            ))
+        }
+        other => {
+            let text = other.to_str();
+            let len = text.chars().count();
+            Ok(match bounds(len, offset, length) {
+                Some((start, end)) => Value::from(
+                    text.chars()
+                        .skip(start)
+                        .take(end - start)
+                        .collect::<String>(),
+                ),
+                None => Value::str(""),
+            })
+        }
+    }
+}
+
+/// Ruby's `slice(offset, length)` bounds: `None` where Ruby gives nil.
+fn bounds(len: usize, offset: i64, length: i64) -> Option<(usize, usize)> {
+    let len = i128::try_from(len).ok()?;
+    let mut start = i128::from(offset);
+    if start < 0 {
+        start += len;
+    }
+    if start < 0 || start > len || length < 0 {
+        return None;
+    }
+    let end = (start + i128::from(length)).min(len);
+    Some((usize::try_from(start).ok()?, usize::try_from(end).ok()?))
 }
 
 fn truncate(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
@@ -515,25 +535,6 @@ mod tests {
         assert_eq!(run("strip", "\u{3000}x\u{a0}", &[]), "\u{3000}x\u{a0}");
         assert_eq!(run("strip_newlines", "a\r\nb\nc\rd", &[]), "abc\rd");
         assert_eq!(run("newline_to_br", "a\r\nb\n", &[]), "a<br />\nb<br />\n");
-    }
-
-    #[test]
-    fn strip_html_removes_tags_and_blocks() {
-        assert_eq!(run("strip_html", "<b>bold</b> text", &[]), "bold text");
-        assert_eq!(
-            run(
-                "strip_html",
-                "a<script>var x = '<b>';</script>b<style>p{}</style>c",
-                &[]
-            ),
-            "abc"
-        );
-        assert_eq!(run("strip_html", "x<!-- <p> \n -->y", &[]), "xy");
-        assert_eq!(
-            run("strip_html", "1 < 2 and <unclosed", &[]),
-            "1 < 2 and <unclosed"
-        );
-        assert_eq!(run("strip_html", "<p>🎉 दिवाली</p>", &[]), "🎉 दिवाली");
     }
 
     #[test]
@@ -685,6 +686,95 @@ mod tests {
         assert_eq!(
             run("truncatewords", "a b c", &[Value::Int(1), s(" (more)")]),
             "a (more)"
+        );
+    }
+
+    fn show(result: Result<Value, FilterError>) -> String {
+        match result.expect("filter succeeds") {
+            Value::Array(items) => joined(Value::Array(items)),
+            other => other.to_text(),
+        }
+    }
+
+    #[test]
+    fn slice_strings_by_character() {
+        let word = s("दिवाली🎉");
+        assert_eq!(
+            show(call("slice", word.clone(), &[Value::Int(0), Value::Int(2)])),
+            "दि"
+        );
+        assert_eq!(show(call("slice", word.clone(), &[Value::Int(-1)])), "🎉");
+        assert_eq!(
+            show(call(
+                "slice",
+                word.clone(),
+                &[Value::Int(-3), Value::Int(99)]
+            )),
+            "ली🎉"
+        );
+        assert_eq!(show(call("slice", word.clone(), &[Value::Int(7)])), "");
+        assert_eq!(show(call("slice", word.clone(), &[Value::Int(8)])), "");
+        assert_eq!(show(call("slice", word.clone(), &[Value::Int(-8)])), "");
+        assert_eq!(
+            show(call(
+                "slice",
+                word.clone(),
+                &[Value::Int(1), Value::Int(-1)]
+            )),
+            ""
+        );
+        assert_eq!(
+            show(call(
+                "slice",
+                word.clone(),
+                &[Value::Int(i64::MIN), Value::Int(i64::MAX)]
+            )),
+            ""
+        );
+        assert_eq!(
+            show(call(
+                "slice",
+                word.clone(),
+                &[Value::Int(6), Value::Int(i64::MAX)]
+            )),
+            "🎉"
+        );
+        assert!(call("slice", word.clone(), &[Value::Float(1.0)]).is_err());
+        assert!(call("slice", word.clone(), &[]).is_err());
+    }
+
+    #[test]
+    fn slice_arrays_and_ranges() {
+        let nums = Value::array((1..=4).map(Value::Int).collect());
+        assert_eq!(
+            show(call("slice", nums.clone(), &[Value::Int(1), Value::Int(2)])),
+            "2|3"
+        );
+        assert_eq!(
+            show(call(
+                "slice",
+                nums.clone(),
+                &[Value::Int(-1), Value::Int(5)]
+            )),
+            "4"
+        );
+        assert_eq!(show(call("slice", nums.clone(), &[Value::Int(9)])), "");
+        let huge = Value::Range(1, i64::MAX);
+        assert_eq!(
+            show(call(
+                "slice",
+                huge.clone(),
+                &[Value::Int(-2), Value::Int(2)]
+            )),
+            format!("{}|{}", i64::MAX - 1, i64::MAX)
+        );
+        assert!(
+            call(
+                "slice",
+                huge.clone(),
+                &[Value::Int(0), Value::Int(i64::MAX)]
+            )
+            .is_err()
         );
     }
 }

@@ -1,0 +1,53 @@
+//! The promo domain: the event schema, input records, the Liquid view of a record, and
+//! the personalization filters.
+//!
+//! ```
+//! use promo_liquid::promo::{self, record::Record};
+//!
+//! let env = promo::environment(&promo::Settings::default());
+//! let template = env.compile("push", "Use {{ Event['Coupon Code'] }} by {{ Event.coupon_expiry_date | date: '%-d %B' }}").unwrap();
+//! let line = r#"{"evtName": "CT Coupon Rewarded", "evtData": {"couponCode": "SAVE20", "Coupon Expiry Date": "01-11-2026 00:00:00"}}"#;
+//! let record = Record::parse(line, &promo::Settings::default().record_options()).unwrap();
+//! let (text, _) = template.render_to_string(&record).unwrap();
+//! assert_eq!(text, "Use SAVE20 by 1 November");
+//! ```
+
+use chrono_tz::Tz;
+
+use crate::liquid::{Environment, UndefinedPolicy};
+
+pub mod context;
+pub mod filters;
+pub mod record;
+pub mod schema;
+
+/// The settings of the product's environment.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Settings {
+    /// The account's time zone: wall-clock dates in records are read in it, and `now`,
+    /// `days_until` and `date` use it. Default UTC.
+    pub time_zone: Tz,
+    /// Whether outputting an undefined value without a `default` fails the render.
+    pub strict: bool,
+}
+
+impl Settings {
+    /// How records are read under these settings.
+    pub fn record_options(&self) -> record::RecordOptions {
+        record::RecordOptions {
+            time_zone: self.time_zone,
+        }
+    }
+}
+
+/// The environment the product renders with: standard Liquid, the personalization
+/// filters, the account's time zone and the undefined policy.
+pub fn environment(settings: &Settings) -> Environment {
+    let mut env = Environment::new();
+    env.set_time_zone(settings.time_zone);
+    if settings.strict {
+        env.set_undefined(UndefinedPolicy::Strict);
+    }
+    filters::register(env.filters_mut(), settings.time_zone);
+    env
+}

@@ -1,0 +1,426 @@
+//! Input records: one JSON object in CleverTap's upload shape plus the profile,
+//! parsed into a typed [`Record`] that borrows its strings from the input line.
+//!
+//! ```json
+//! {"identity": "u-1001", "ts": 1764000000, "evtName": "CT Coupon Rewarded",
+//!  "evtData": {"Coupon Code": "SAVE20", ...}, "profileData": {"Name": "Asha", ...}}
+//! ```
+//!
+//! Only `evtName` is required. Properties may be named as in the spec (`Coupon Code`),
+//! by their snake_case alias (`coupon_code`) or CleverTap's camelCase (`couponCode`).
+//! Numeric properties accept numbers and numeric strings (`"20"`); dates accept
+//! `DD-MM-YYYY HH:MM:SS`, `YYYY-MM-DD HH:MM:SS` or epoch seconds, read as wall-clock
+//! time in the account's time zone. A `null` property counts as missing. Properties
+//! the schema does not know, or that the event does not carry, are kept as custom
+//! properties under the name they came with.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use serde_json_borrow::Value as Json;
+
+use super::schema::{self, DataType, EventKind, PROPERTY_COUNT, PropertyId};
+
+/// Why a record was refused. The message says what was expected and what came; the
+/// caller adds which record it was.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The line is not JSON.
+    #[error("not valid JSON: {message}")]
+    Json {
+        /// serde_json's description, with line and column.
+        message: String,
+    },
+    /// A top-level field has the wrong type, or the record is not an object.
+    #[error("{field}: expected {expected}, found {found}")]
+    Field {
+        /// `record`, `identity`, `ts`, `evtName`, `evtData` or `profileData`.
+        field: &'static str,
+        /// What is needed.
+        expected: &'static str,
+        /// What came.
+        found: String,
+    },
+    /// `evtName` is missing.
+    #[error("missing \"evtName\": expected one of the six promo events")]
+    MissingEvent,
+    /// `evtName` is not one of the six events.
+    #[error("unknown event {name:?}: expected one of {}; did you mean {nearest:?}?", event_list())]
+    UnknownEvent {
+        /// The name that came.
+        name: String,
+        /// The closest known event.
+        nearest: &'static str,
+    },
+    /// A property of the wrong type, or a date that cannot be read.
+    #[error("property {property:?}: expected {expected}, found {found}")]
+    Property {
+        /// The property's canonical name.
+        property: &'static str,
+        /// What is needed.
+        expected: String,
+        /// What came.
+        found: String,
+    },
+    /// The same property came twice under different names.
+    #[error("property {property:?} is given twice, as {first:?} and as {second:?}")]
+    Duplicate {
+        /// The property's canonical name.
+        property: &'static str,
+        /// The first name it came as.
+        first: String,
+        /// The second.
+        second: String,
+    },
+}
+
+fn event_list() -> String {
+    EventKind::ALL
+        .iter()
+        .map(|e| format!("{:?}", e.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The value of a schema property.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PropValue<'a> {
+    /// A String property.
+    Str(Cow<'a, str>),
+    /// A Numeric property that is a whole number.
+    Int(i64),
+    /// A Numeric property with a fraction.
+    Float(f64),
+    /// A Date property: the text as it came, and the instant it means.
+    Date {
+        /// The text as it arrived; what `{{ }}` prints.
+        text: Cow<'a, str>,
+        /// The instant, with the account zone's offset.
+        at: DateTime<FixedOffset>,
+    },
+}
+
+/// A promo event with its properties.
+#[derive(Clone, Debug)]
+pub struct Event<'a> {
+    /// Which of the six events.
+    pub kind: EventKind,
+    pub(crate) props: [Option<PropValue<'a>>; PROPERTY_COUNT],
+    /// Properties outside the schema, or not carried by this event, by their own names.
+    pub custom: Vec<(Cow<'a, str>, Json<'a>)>,
+}
+
+impl<'a> Event<'a> {
+    /// The value of a schema property, if the record set it.
+    pub fn get(&self, id: PropertyId) -> Option<&PropValue<'a>> {
+        self.props[id.index()].as_ref()
+    }
+
+    /// The schema properties the record set, in schema order.
+    pub fn properties(&self) -> impl Iterator<Item = (PropertyId, &PropValue<'a>)> {
+        schema::PROPERTIES
+            .iter()
+            .map(|p| p.id())
+            .filter_map(|id| self.get(id).map(|v| (id, v)))
+    }
+}
+
+/// One input record.
+#[derive(Clone, Debug)]
+pub struct Record<'a> {
+    /// The user's identity, when the record had one (numbers are kept as their text).
+    pub identity: Option<Cow<'a, str>>,
+    /// The event time, epoch seconds.
+    pub ts: Option<i64>,
+    /// The event.
+    pub event: Event<'a>,
+    /// The profile as given.
+    pub profile: Option<Json<'a>>,
+}
+
+/// How records are read.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordOptions {
+    /// The account's time zone: wall-clock dates are read in it.
+    pub time_zone: Tz,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        RecordOptions {
+            time_zone: chrono_tz::UTC,
+        }
+    }
+}
+
+impl<'a> Record<'a> {
+    /// Parses and validates one record, borrowing strings from `line` where it can.
+    pub fn parse(line: &'a str, options: &RecordOptions) -> Result<Record<'a>, RecordError> {
+        let json: Json<'a> = serde_json::from_str(line).map_err(|e| RecordError::Json {
+            message: e.to_string(),
+        })?;
+        Record::from_json(json, options)
+    }
+
+    /// Validates a record already parsed into a borrowed JSON tree.
+    pub fn from_json(json: Json<'a>, options: &RecordOptions) -> Result<Record<'a>, RecordError> {
+        let Json::Object(fields) = json else {
+            return Err(RecordError::Field {
+                field: "record",
+                expected: "a JSON object",
+                found: describe(&json),
+            });
+        };
+        let (mut identity, mut ts, mut name, mut data, mut profile) = (None, None, None, None, None);
+        for (key, value) in fields.into_vec() {
+            match &*key {
+                "identity" => identity = text_of(value, "identity")?,
+                "ts" => ts = timestamp(&value)?,
+                "evtName" => name = Some(value),
+                "evtData" => data = Some(value),
+                "profileData" => profile = Some(value),
+                _ => {}
+            }
+        }
+        let kind = match name {
+            None | Some(Json::Null) => return Err(RecordError::MissingEvent),
+            Some(Json::Str(name)) => EventKind::from_name(&name).ok_or_else(|| RecordError::UnknownEvent {
+                nearest: EventKind::nearest(&name).name(),
+                name: name.into_owned(),
+            })?,
+            Some(other) => {
+                return Err(RecordError::Field {
+                    field: "evtName",
+                    expected: "a string",
+                    found: describe(&other),
+                });
+            }
+        };
+        let mut event = Event {
+            kind,
+            props: Default::default(),
+            custom: Vec::new(),
+        };
+        match data {
+            None | Some(Json::Null) => {}
+            Some(Json::Object(props)) => {
+                let mut names: [Option<Cow<'a, str>>; PROPERTY_COUNT] = Default::default();
+                for (key, value) in props.into_vec() {
+                    let id = schema::lookup_input(&key).filter(|id| kind.carries(*id));
+                    let Some(id) = id else {
+                        event.custom.push((key, value));
+                        continue;
+                    };
+                    if let Some(first) = &names[id.index()] {
+                        return Err(RecordError::Duplicate {
+                            property: id.property().name,
+                            first: first.to_string(),
+                            second: key.into_owned(),
+                        });
+                    }
+                    event.props[id.index()] = typed(id, value, options)?;
+                    names[id.index()] = Some(key);
+                }
+            }
+            Some(other) => {
+                return Err(RecordError::Field {
+                    field: "evtData",
+                    expected: "an object of event properties",
+                    found: describe(&other),
+                });
+            }
+        }
+        let profile = match profile {
+            None | Some(Json::Null) => None,
+            Some(p @ Json::Object(_)) => Some(p),
+            Some(other) => {
+                return Err(RecordError::Field {
+                    field: "profileData",
+                    expected: "an object",
+                    found: describe(&other),
+                });
+            }
+        };
+        Ok(Record {
+            identity,
+            ts,
+            event,
+            profile,
+        })
+    }
+}
+
+fn text_of<'a>(value: Json<'a>, field: &'static str) -> Result<Option<Cow<'a, str>>, RecordError> {
+    match value {
+        Json::Null => Ok(None),
+        Json::Str(s) => Ok(Some(s)),
+        Json::Number(n) => Ok(Some(Cow::Owned(n.to_string()))),
+        other => Err(RecordError::Field {
+            field,
+            expected: "a string or a number",
+            found: describe(&other),
+        }),
+    }
+}
+
+fn timestamp(value: &Json<'_>) -> Result<Option<i64>, RecordError> {
+    match value {
+        Json::Null => Ok(None),
+        Json::Number(n) if n.as_i64().is_some() => Ok(n.as_i64()),
+        other => Err(RecordError::Field {
+            field: "ts",
+            expected: "epoch seconds (an integer)",
+            found: describe(other),
+        }),
+    }
+}
+
+/// Checks and converts a property's value to its schema type.
+fn typed<'a>(id: PropertyId, value: Json<'a>, options: &RecordOptions) -> Result<Option<PropValue<'a>>, RecordError> {
+    let property = id.property();
+    let wrong = |expected: &str, found: &Json<'_>| RecordError::Property {
+        property: property.name,
+        expected: expected.to_owned(),
+        found: describe(found),
+    };
+    Ok(Some(match (property.data_type, value) {
+        (_, Json::Null) => return Ok(None),
+        (DataType::String, Json::Str(s)) => PropValue::Str(s),
+        (DataType::String, Json::Number(n)) => PropValue::Str(Cow::Owned(n.to_string())),
+        (DataType::String, other) => return Err(wrong("a string", &other)),
+        (DataType::Numeric, Json::Number(n)) => match n.as_i64() {
+            Some(i) => PropValue::Int(i),
+            None => PropValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        (DataType::Numeric, Json::Str(s)) => number_from_text(&s).ok_or_else(|| wrong("a number", &Json::Str(s.clone())))?,
+        (DataType::Numeric, other) => return Err(wrong("a number", &other)),
+        (DataType::Date, Json::Str(s)) => {
+            let at = parse_date(&s, options.time_zone).map_err(|problem| RecordError::Property {
+                property: property.name,
+                expected: problem,
+                found: format!("{:?}", &*s),
+            })?;
+            PropValue::Date { text: s, at }
+        }
+        (DataType::Date, Json::Number(n)) => {
+            let at = n
+                .as_i64()
+                .and_then(|secs| DateTime::from_timestamp(secs, 0))
+                .ok_or_else(|| wrong(DATE_FORMATS, &Json::Number(n)))?;
+            PropValue::Date {
+                text: Cow::Owned(n.to_string()),
+                at: at.with_timezone(&options.time_zone).fixed_offset(),
+            }
+        }
+        (DataType::Date, other) => return Err(wrong(DATE_FORMATS, &other)),
+    }))
+}
+
+fn number_from_text(s: &str) -> Option<PropValue<'static>> {
+    let s = s.trim();
+    if let Ok(i) = s.parse::<i64>() {
+        return Some(PropValue::Int(i));
+    }
+    s.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite() && s.bytes().any(|b| b.is_ascii_digit()))
+        .map(PropValue::Float)
+}
+
+const DATE_FORMATS: &str = "a date as DD-MM-YYYY HH:MM:SS, YYYY-MM-DD HH:MM:SS or epoch seconds";
+
+/// Reads a date property: `DD-MM-YYYY HH:MM:SS`, `YYYY-MM-DD HH:MM:SS` or epoch seconds
+/// in a string, wall-clock times in `zone`. The error says what was expected.
+pub fn parse_date(text: &str, zone: Tz) -> Result<DateTime<FixedOffset>, String> {
+    let s = text.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s
+            .parse::<i64>()
+            .ok()
+            .and_then(|secs| DateTime::from_timestamp(secs, 0))
+            .map(|at| at.with_timezone(&zone).fixed_offset())
+            .ok_or_else(|| DATE_FORMATS.to_owned());
+    }
+    let (date, time) = s.split_once(' ').unwrap_or((s, ""));
+    let parts: Vec<&str> = date.split(['-', '/', '.']).collect();
+    let numeric = |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    if parts.len() != 3 || !parts.iter().all(numeric) {
+        return Err(DATE_FORMATS.to_owned());
+    }
+    if date.contains(['/', '.']) || parts.iter().all(|p| p.len() <= 2) {
+        return Err(format!(
+            "an unambiguous date ({DATE_FORMATS}); day and month order cannot be told apart"
+        ));
+    }
+    let num = |p: &str| p.parse::<u32>().unwrap_or(u32::MAX);
+    let (day, month, year) = if parts[0].len() == 4 {
+        (num(parts[2]), num(parts[1]), num(parts[0]))
+    } else if parts[2].len() == 4 {
+        (num(parts[0]), num(parts[1]), num(parts[2]))
+    } else {
+        return Err(DATE_FORMATS.to_owned());
+    };
+    let Some(day_date) = NaiveDate::from_ymd_opt(year as i32, month, day) else {
+        return Err(format!("a real calendar date (there is no day {day} in month {month} of {year})"));
+    };
+    let time = match time.trim() {
+        "" => return Err(format!("{DATE_FORMATS} (the time is missing)")),
+        t => chrono::NaiveTime::parse_from_str(t, "%H:%M:%S")
+            .map_err(|_| format!("{DATE_FORMATS} (the time must be HH:MM:SS)"))?,
+    };
+    let local = NaiveDateTime::new(day_date, time);
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(at) => Ok(at.fixed_offset()),
+        LocalResult::Ambiguous(..) => Err(format!(
+            "an unambiguous time ({s} happens twice in {zone}, when clocks go back)"
+        )),
+        LocalResult::None => Err(format!(
+            "a time that exists ({s} is skipped in {zone}, when clocks go forward)"
+        )),
+    }
+}
+
+/// A short description of a JSON value, for error messages.
+pub fn describe(value: &Json<'_>) -> String {
+    match value {
+        Json::Null => "null".to_owned(),
+        Json::Bool(b) => b.to_string(),
+        Json::Number(n) => n.to_string(),
+        Json::Str(s) => format!("{:?}", &**s),
+        Json::Array(_) => "an array".to_owned(),
+        Json::Object(_) => "an object".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> Result<String, String> {
+        parse_date(s, chrono_tz::UTC).map(|d| d.to_rfc3339())
+    }
+
+    #[test]
+    fn day_first_dates_mean_the_day_first() {
+        assert_eq!(utc("01-11-2026 00:00:00").unwrap(), "2026-11-01T00:00:00+00:00");
+        assert_eq!(utc("2026-11-01 00:00:00").unwrap(), "2026-11-01T00:00:00+00:00");
+        assert_eq!(utc("1793491200").unwrap(), "2026-11-01T00:00:00+00:00");
+    }
+
+    #[test]
+    fn wall_clock_times_are_in_the_account_zone() {
+        let at = parse_date("01-11-2026 10:00:00", chrono_tz::Asia::Kolkata).unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-11-01T10:00:00+05:30");
+    }
+
+    #[test]
+    fn impossible_and_ambiguous_dates_are_refused() {
+        assert!(utc("31-02-2026 00:00:00").unwrap_err().contains("no day 31 in month 2 of 2026"));
+        assert!(utc("01/11/2026 00:00:00").unwrap_err().contains("cannot be told apart"));
+        let ny = chrono_tz::America::New_York;
+        assert!(parse_date("01-11-2026 01:30:00", ny).unwrap_err().contains("happens twice"));
+        assert!(parse_date("08-03-2026 02:30:00", ny).unwrap_err().contains("is skipped"));
+    }
+}
