@@ -10,7 +10,8 @@
 //!
 //! For each template, `render/<name>` times one render and `parse/<name>` one compile,
 //! through both engines (functions `promo-liquid` and `liquid-crate`). Each engine is
-//! used its fastest way: compiled once, globals built once, output into a reused buffer
+//! used its fastest way: compiled once, globals built once (a `liquid::Object` for the
+//! crate, a [`Value`] for us, both from the same JSON), output into a reused buffer
 //! cleared every iteration. Before anything is timed, both engines render every template
 //! once and must produce the same text, so the two sides do the same work.
 //!
@@ -27,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
-use promo_liquid::liquid::{Environment, ObjectView};
+use promo_liquid::liquid::{Environment, ObjectView, Value};
 
 /// The templates, by name: what a coupon campaign sends.
 const TEMPLATES: [(&str, &str); 3] = [
@@ -112,7 +113,7 @@ fn globals() -> serde_json::Value {
 /// Both engines, each with every template compiled and the globals in its own form.
 struct Engines {
     ours: Vec<promo_liquid::liquid::Template>,
-    ours_globals: serde_json::Value,
+    ours_globals: Value,
     theirs: Vec<liquid::Template>,
     theirs_globals: liquid::Object,
 }
@@ -139,7 +140,7 @@ impl Engines {
                 })
                 .collect(),
             theirs_globals: liquid::to_object(&json).expect("the globals are a JSON object"),
-            ours_globals: json,
+            ours_globals: Value::from(&json),
         }
     }
 

@@ -104,6 +104,8 @@ struct Renderer<'g> {
     last_changed: Option<String>,
     depth: usize,
     partial_depth: usize,
+    arg_buf: Vec<Value>,
+    kwarg_buf: Vec<(Arc<str>, Value)>,
 }
 
 pub(crate) fn render(
@@ -159,6 +161,8 @@ impl<'g> Renderer<'g> {
             last_changed: None,
             depth: 0,
             partial_depth,
+            arg_buf: Vec::new(),
+            kwarg_buf: Vec::new(),
         }
     }
 
@@ -438,22 +442,29 @@ impl<'g> Renderer<'g> {
                     },
                 ),
                 None => {
-                    let mut args = Vec::with_capacity(call.args.len());
+                    // Argument buffers are reused from call to call: arguments are plain
+                    // expressions, so evaluating them never re-enters this function.
+                    let mut args = std::mem::take(&mut self.arg_buf);
+                    let mut kwargs = std::mem::take(&mut self.kwarg_buf);
                     for a in &call.args {
                         args.push(self.eval(sh, tpl, a)?.into_value());
                     }
-                    let mut kwargs = Vec::with_capacity(call.kwargs.len());
                     for (k, a) in &call.kwargs {
                         kwargs.push((k.clone(), self.eval(sh, tpl, a)?.into_value()));
                     }
-                    (call.func.0)(
+                    let result = (call.func.0)(
                         &input,
                         &Args {
                             positional: &args,
                             keyword: &kwargs,
                             context: &sh.filter_context,
                         },
-                    )
+                    );
+                    args.clear();
+                    kwargs.clear();
+                    self.arg_buf = args;
+                    self.kwarg_buf = kwargs;
+                    result
                 }
             };
             value = Val::Owned(result.map_err(|e| filter_error(tpl, call.span, &call.name, e))?);
@@ -990,6 +1001,7 @@ impl<'g> Renderer<'g> {
 /// The items a loop walks, without copying host arrays.
 enum Items<'g> {
     Owned(Arc<Vec<Value>>),
+    Borrowed(&'g [Value]),
     Host(&'g dyn ObjectView),
     Range(i64, i64),
     One(Val<'g>),
@@ -999,6 +1011,8 @@ enum Items<'g> {
 impl<'g> Items<'g> {
     fn new(value: Val<'g>) -> Self {
         match value {
+            Val::Borrowed(Borrowed::Value(Value::Array(items))) => Items::Borrowed(items),
+            Val::Borrowed(Borrowed::Value(v)) => Items::new(Val::Owned(v.clone())),
             Val::Owned(Value::Array(items)) => Items::Owned(items),
             Val::Owned(Value::Range(a, b)) => Items::Range(a, b),
             Val::Owned(v @ Value::Object(_)) => match v.to_array() {
@@ -1016,6 +1030,7 @@ impl<'g> Items<'g> {
     fn len(&self) -> usize {
         match self {
             Items::Owned(items) => items.len(),
+            Items::Borrowed(items) => items.len(),
             Items::Host(o) => o.size(),
             Items::Range(a, b) => range_len(*a, *b) as usize,
             Items::One(_) => 1,
@@ -1026,6 +1041,7 @@ impl<'g> Items<'g> {
     fn get(&self, i: usize) -> Val<'g> {
         match self {
             Items::Owned(items) => Val::Owned(items[i].clone()),
+            Items::Borrowed(items) => Val::value(&items[i]),
             Items::Host(o) => o.index(i as i64).unwrap_or(Val::Owned(Value::Nil)),
             Items::Range(a, _) => Val::Owned(Value::Int(a + i as i64)),
             Items::One(v) => v.clone(),
@@ -1036,7 +1052,7 @@ impl<'g> Items<'g> {
 
 fn is_list(value: &Val<'_>) -> bool {
     match value {
-        Val::Owned(Value::Array(_)) => true,
+        Val::Owned(Value::Array(_)) | Val::Borrowed(Borrowed::Value(Value::Array(_))) => true,
         Val::Borrowed(Borrowed::Object(o)) => o.is_array(),
         _ => false,
     }
@@ -1045,6 +1061,7 @@ fn is_list(value: &Val<'_>) -> bool {
 fn val_str<'v>(v: &'v Val<'_>) -> Option<&'v str> {
     match v {
         Val::Owned(Value::Str(s)) => Some(s),
+        Val::Borrowed(Borrowed::Value(Value::Str(s))) => Some(s),
         Val::Borrowed(Borrowed::Str(s)) => Some(s),
         _ => None,
     }

@@ -233,8 +233,10 @@ impl Value {
             (Range(a, b), Range(c, d)) => a == c && b == d,
             (Date(a), Date(b)) => a.at == b.at,
             (Date(d), Str(s)) | (Str(s), Date(d)) => *d.text == **s,
-            (Range(..), Array(_)) | (Array(_), Range(..)) => {
-                self.to_array().liquid_eq(&other.to_array())
+            // Compared item by item: expanding a huge range would exhaust memory.
+            (Range(a, b), Array(items)) | (Array(items), Range(a, b)) => {
+                i64::try_from(items.len()).is_ok_and(|n| n == range_len(*a, *b))
+                    && items.iter().zip(*a..=*b).all(|(x, i)| x.liquid_eq(&Int(i)))
             }
             _ => false,
         }
@@ -471,6 +473,8 @@ pub trait ObjectView: Sync {
 /// A value during a render: owned, or borrowed from the host's data.
 #[derive(Clone, Copy, Debug)]
 pub enum Borrowed<'a> {
+    /// A [`Value`] the host owns (globals built as `Value`s).
+    Value(&'a Value),
     /// A string the host owns.
     Str(&'a str),
     /// An object or array the host owns.
@@ -510,10 +514,16 @@ impl<'a> Val<'a> {
         Val::Borrowed(Borrowed::Object(o))
     }
 
+    /// A borrowed [`Value`].
+    pub fn value(v: &'a Value) -> Val<'a> {
+        Val::Borrowed(Borrowed::Value(v))
+    }
+
     /// The owned value (copying borrowed host data).
     pub fn into_value(self) -> Value {
         match self {
             Val::Owned(v) => v,
+            Val::Borrowed(Borrowed::Value(v)) => v.clone(),
             Val::Borrowed(Borrowed::Str(s)) => Value::str(s),
             Val::Borrowed(Borrowed::Object(o)) => o.to_value(),
             Val::Borrowed(Borrowed::Date { text, at }) => Value::Date(DateValue {
@@ -525,21 +535,28 @@ impl<'a> Val<'a> {
 
     /// Whether Liquid treats this as true.
     pub fn is_truthy(&self) -> bool {
-        match self {
-            Val::Owned(v) => v.is_truthy(),
-            Val::Borrowed(_) => true,
-        }
+        self.as_value().is_none_or(Value::is_truthy)
     }
 
     /// Whether this is `nil`.
     pub fn is_nil(&self) -> bool {
-        matches!(self, Val::Owned(Value::Nil))
+        matches!(self, Val::Owned(Value::Nil) | Val::Borrowed(Borrowed::Value(Value::Nil)))
+    }
+
+    /// The value as a `&Value`, if it is one (owned, or a borrowed `Value`).
+    pub fn as_value(&self) -> Option<&Value> {
+        match self {
+            Val::Owned(v) => Some(v),
+            Val::Borrowed(Borrowed::Value(v)) => Some(*v),
+            Val::Borrowed(_) => None,
+        }
     }
 
     /// Appends the text Liquid outputs for this value.
     pub fn write_to(&self, out: &mut String) {
         match self {
             Val::Owned(v) => v.write_to(out),
+            Val::Borrowed(Borrowed::Value(v)) => v.write_to(out),
             Val::Borrowed(Borrowed::Str(s) | Borrowed::Date { text: s, .. }) => out.push_str(s),
             Val::Borrowed(Borrowed::Object(o)) => o.to_value().write_to(out),
         }
@@ -549,6 +566,11 @@ impl<'a> Val<'a> {
     pub fn get(&self, key: &str) -> Option<Val<'a>> {
         match self {
             Val::Owned(v) => v.get(key).map(Val::Owned),
+            Val::Borrowed(Borrowed::Value(v)) => match v {
+                Value::Object(map) => map.get(key).map(Val::value),
+                _ => None,
+            }
+            .or_else(|| v.get(key).map(Val::Owned)),
             Val::Borrowed(Borrowed::Str(s) | Borrowed::Date { text: s, .. }) => match key {
                 "size" => Some(Val::Owned(Value::Int(s.chars().count() as i64))),
                 _ => None,
@@ -570,6 +592,10 @@ impl<'a> Val<'a> {
     pub fn index(&self, index: i64) -> Option<Val<'a>> {
         match self {
             Val::Owned(v) => v.index(index).map(Val::Owned),
+            Val::Borrowed(Borrowed::Value(Value::Array(items))) => {
+                resolve_index(index, items.len()).map(|i| Val::value(&items[i]))
+            }
+            Val::Borrowed(Borrowed::Value(v)) => v.index(index).map(Val::Owned),
             Val::Borrowed(Borrowed::Str(_) | Borrowed::Date { .. }) => None,
             Val::Borrowed(Borrowed::Object(o)) => {
                 let o: &'a dyn ObjectView = *o;
@@ -655,7 +681,7 @@ impl ObjectView for serde_json::Map<String, serde_json::Value> {
 
 impl ObjectView for Map {
     fn get(&self, key: &str) -> Option<Val<'_>> {
-        self.get(key).cloned().map(Val::Owned)
+        self.get(key).map(Val::value)
     }
 
     fn size(&self) -> usize {
@@ -664,6 +690,32 @@ impl ObjectView for Map {
 
     fn to_value(&self) -> Value {
         Value::from(self.clone())
+    }
+}
+
+/// A [`Value`] as globals: its properties, when it is an object.
+impl ObjectView for Value {
+    fn get(&self, key: &str) -> Option<Val<'_>> {
+        match self {
+            Value::Object(map) => map.get(key).map(Val::value),
+            _ => None,
+        }
+    }
+
+    fn index(&self, index: i64) -> Option<Val<'_>> {
+        Val::value(self).index(index)
+    }
+
+    fn size(&self) -> usize {
+        Value::size(self).unwrap_or(0)
+    }
+
+    fn is_array(&self) -> bool {
+        matches!(self, Value::Array(_))
+    }
+
+    fn to_value(&self) -> Value {
+        self.clone()
     }
 }
 

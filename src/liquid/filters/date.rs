@@ -349,6 +349,7 @@ mod tests {
     fn run(input: Value, format: &str) -> Result<Value, FilterError> {
         let context = FilterContext {
             now: Some(at("2025-10-20T09:05:00+05:30")),
+            time_zone: chrono_tz::Asia::Kolkata,
             ..FilterContext::default()
         };
         let positional = [Value::str(format)];

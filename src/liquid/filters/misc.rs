@@ -547,6 +547,69 @@ mod tests {
         }
     }
 
+    /// No filter panics, whatever it is given: every filter against awkward inputs and
+    /// every combination of up to two awkward arguments.
+    #[test]
+    fn filters_survive_hostile_values() {
+        let mut object = crate::liquid::value::Map::new();
+        object.insert("k".into(), Value::Int(i64::MIN));
+        object.insert("".into(), Value::array(vec![Value::Nil]));
+        let values = [
+            Value::Nil,
+            Value::Bool(false),
+            Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::Int(-1),
+            Value::Float(f64::NAN),
+            Value::Float(f64::NEG_INFINITY),
+            Value::Float(-1e308),
+            Value::Float(5e-324),
+            Value::str(""),
+            Value::str("🎉दि\r\n <b>&amp;</b>%E0%A4"),
+            Value::str("-9223372036854775809"),
+            Value::str("k"),
+            Value::array(vec![
+                Value::Nil,
+                Value::array(vec![Value::Int(i64::MAX), Value::str("k")]),
+                Value::from(object.clone()),
+            ]),
+            Value::from(object),
+            Value::Range(i64::MIN, i64::MAX),
+            Value::Range(5, -5),
+            Value::Empty,
+            Value::Date(crate::liquid::value::DateValue {
+                text: "31-12-9999 23:59:59".into(),
+                at: super::super::parse_date("31-12-9999 23:59:59").expect("parses"),
+            }),
+        ];
+        let context = FilterContext {
+            max_string_bytes: 4096,
+            max_array_items: 64,
+            ..FilterContext::default()
+        };
+        let mut argument_lists: Vec<Vec<Value>> = vec![Vec::new()];
+        for a in &values {
+            argument_lists.push(vec![a.clone()]);
+            for b in &values {
+                argument_lists.push(vec![a.clone(), b.clone()]);
+            }
+        }
+        for filter in Filters::standard().iter() {
+            for input in &values {
+                for positional in &argument_lists {
+                    let args = Args {
+                        positional,
+                        keyword: &[],
+                        context: &context,
+                    };
+                    if let Ok(out) = (filter.func)(input, &args) {
+                        assert!(out.to_text().len() <= 4096 * 2, "{}", filter.name);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn describe_quotes_and_shortens_strings() {
         assert_eq!(describe(&Value::str("ab")), "\"ab\"");

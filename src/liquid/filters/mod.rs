@@ -82,7 +82,9 @@ impl Default for FilterContext {
 impl FilterContext {
     /// The current time, in the environment's time zone.
     pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
-        let now = self.now.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+        let now = self
+            .now
+            .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
         now.with_timezone(&self.time_zone).fixed_offset()
     }
 

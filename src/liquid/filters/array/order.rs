@@ -1,7 +1,7 @@
 //! Ordering and equality for `sort`, `sort_natural` and `uniq`.
 //!
 //! Rust's sort needs a total order, so keys are checked up front: the non-nil keys must
-//! all be numbers, all be strings, or all be equal (Shopify raises "cannot sort values of
+//! all be numbers, all be strings, all be dates, or all be equal (Shopify raises "cannot sort values of
 //! incompatible types" otherwise). Nil keys sort last, as in Shopify.
 
 use std::cmp::Ordering;
@@ -66,6 +66,7 @@ fn check_sortable<'a>(keys: impl Iterator<Item = &'a Value> + Clone) -> Result<(
         .clone()
         .all(|k| matches!(k, Value::Int(_) | Value::Float(_)))
         || present.clone().all(|k| matches!(k, Value::Str(_)))
+        || present.clone().all(|k| matches!(k, Value::Date(_)))
         || present.all(|k| strict_eq(k, first));
     if ok {
         Ok(())
@@ -83,6 +84,7 @@ fn compare_keys(a: &Value, b: &Value) -> Ordering {
         (Value::Nil, _) => Ordering::Greater,
         (_, Value::Nil) => Ordering::Less,
         (Value::Str(x), Value::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Date(x), Value::Date(y)) => x.at.cmp(&y.at),
         (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
             match (to_number(a), to_number(b)) {
                 (Ok(x), Ok(y)) => compare(x, y),
@@ -200,6 +202,18 @@ mod tests {
         let shown: Vec<String> = keys.iter().map(Value::to_text).collect();
         assert_eq!(shown, ["-1.5", "2", "3", ""]);
         assert!(check_sortable([Value::Int(1), Value::str("1")].iter()).is_err());
+        let date = |text: &str| {
+            Value::Date(crate::liquid::value::DateValue {
+                text: text.into(),
+                at: crate::liquid::filters::parse_date(text).expect("parses"),
+            })
+        };
+        // Dates order by instant, not by text.
+        let mut dates = [date("02-01-2026"), date("01-02-2025"), Value::Nil];
+        assert!(check_sortable(dates.iter()).is_ok());
+        dates.sort_by(compare_keys);
+        let shown: Vec<String> = dates.iter().map(Value::to_text).collect();
+        assert_eq!(shown, ["01-02-2025", "02-01-2026", ""]);
         assert!(check_sortable([Value::Bool(true), Value::Nil, Value::Bool(true)].iter()).is_ok());
     }
 }

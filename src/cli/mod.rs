@@ -1,0 +1,50 @@
+//! The subcommands. Each returns its [`Exit`]; usage and I/O problems are `Err`, which
+//! `main` turns into exit code 2.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use chrono_tz::Tz;
+
+pub mod render;
+
+/// How a command ended, when it did not fail with a usage or I/O error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything rendered (or aborted, where that is fine).
+    Ok,
+    /// Something failed.
+    Failed,
+    /// The template aborted.
+    Aborted,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        match exit {
+            Exit::Ok => ExitCode::SUCCESS,
+            Exit::Failed => ExitCode::from(1),
+            Exit::Aborted => ExitCode::from(3),
+        }
+    }
+}
+
+/// Reads a file, or standard input for `-`.
+pub fn read_input(path: &Path) -> Result<String> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Parses a `--tz` value.
+pub fn parse_zone(name: &str) -> Result<Tz, String> {
+    name.parse::<Tz>()
+        .map_err(|_| format!("{name:?} is not an IANA time zone name (such as Asia/Kolkata or UTC)"))
+}

@@ -1,0 +1,177 @@
+//! `promo-liquid render`, run as the real binary.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn promo_liquid(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_promo-liquid"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(text) = stdin {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every sample message renders each of its sample records to the text checked by hand
+/// into `tests/fixtures/templates/MESSAGE@RECORD.txt`.
+#[test]
+fn every_sample_message_renders_its_expected_text() {
+    let dir = root().join("tests/fixtures/templates");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let (message, record) = stem.split_once('@').expect("MESSAGE@RECORD.txt");
+        let message = format!("templates/{message}.toml");
+        let record = format!("templates/records/{record}.json");
+        let out = promo_liquid(
+            &[
+                "render", &message, "--record", &record, "--tz", "Asia/Kolkata", "--now",
+                "2026-10-30T10:00:00+05:30",
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{stem}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), std::fs::read_to_string(&path).unwrap(), "{stem}");
+        checked += 1;
+    }
+    assert!(checked >= 8, "expected fixtures for all sample messages, found {checked}");
+}
+
+#[test]
+fn every_event_has_a_sample_record_with_a_push_message() {
+    let records = root().join("templates/records");
+    for event in promo_liquid::promo::schema::EventKind::ALL {
+        let found = std::fs::read_dir(&records).unwrap().any(|e| {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            text.contains(&format!("\"evtName\": \"{}\"", event.name()))
+        });
+        assert!(found, "no sample record for {event}");
+        let push = std::fs::read_dir(root().join("templates")).unwrap().any(|e| {
+            let path = e.unwrap().path();
+            path.to_string_lossy().ends_with(".push.toml")
+                && std::fs::read_to_string(&path).unwrap().contains(event.name())
+        });
+        assert!(push, "no push message for {event}");
+    }
+}
+
+#[test]
+fn json_output_is_the_outcome_object() {
+    let out = promo_liquid(
+        &["render", "templates/wallet.push.toml", "--record", "templates/records/points-debited.json", "--format", "json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["outcome"], "rendered");
+    assert_eq!(outcome["fields"]["title"], "400 points used");
+    assert_eq!(outcome["warnings"], serde_json::json!([]));
+}
+
+#[test]
+fn an_abort_exits_3_with_its_reason() {
+    let dir = tempdir("abort");
+    let record = dir.join("zero.json");
+    std::fs::write(&record, r#"{"evtName": "CT Points Credited", "evtData": {"Points": 0}}"#).unwrap();
+    let out = promo_liquid(&["render", "templates/wallet.push.toml", "--record", record.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(text(&out.stderr), "aborted: no points moved (field title, 1:28)\n");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_bad_record_fails_with_exit_1_and_says_what_came() {
+    let dir = tempdir("bad");
+    let record = dir.join("bad.json");
+    std::fs::write(&record, r#"{"evtName": "CT Points Credited", "evtData": {"Points": "ten"}}"#).unwrap();
+    let out = promo_liquid(&["render", "templates/wallet.push.toml", "--record", record.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error[invalid_record]: record {}: property \"Points\": expected a number, found \"ten\"\n",
+            record.display()
+        )
+    );
+}
+
+#[test]
+fn a_record_of_another_event_fails() {
+    let out = promo_liquid(
+        &["render", "templates/wallet.push.toml", "--record", "templates/records/coupon-redeemed.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error[wrong_event]: message templates/wallet.push.toml is for CT Points Credited and CT Points Debited, not for \"CT Coupon Redeemed\"\n"
+    );
+}
+
+#[test]
+fn a_template_error_shows_its_place_and_exits_1() {
+    let out = promo_liquid(&["render", "-", "--data", "/dev/null"], Some("Hi {{ name | upcse }}"));
+    // /dev/null is not JSON: that is an input problem, exit 2.
+    assert_eq!(out.status.code(), Some(2));
+
+    let dir = tempdir("tpl");
+    let data = dir.join("data.json");
+    std::fs::write(&data, r#"{"name": "asha"}"#).unwrap();
+    let out = promo_liquid(&["render", "-", "--data", data.to_str().unwrap()], Some("Hi {{ name | upcse }}"));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: unknown filter: unknown filter \"upcse\" (did you mean \"upcase\"?) at <stdin>:1:14\n  |\n1 | Hi {{ name | upcse }}\n  |              ^^^^^\n"
+    );
+}
+
+#[test]
+fn plain_liquid_renders_against_json_data() {
+    let dir = tempdir("plain");
+    let data = dir.join("data.json");
+    std::fs::write(&data, r#"{"items": [1, 2, 3]}"#).unwrap();
+    let out = promo_liquid(
+        &["render", "-", "--data", data.to_str().unwrap()],
+        Some("{{ items | join: '+' }}={{ items | sum }}{{ missing }}"),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "1+2+3=6");
+    assert_eq!(text(&out.stderr), "warning: undefined variable `missing` at <stdin>:1:45\n");
+}
+
+#[test]
+fn strict_mode_fails_on_undefined_output() {
+    let out = promo_liquid(&["render", "-", "--strict"], Some("Hi {{ name }}"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("error: undefined variable: `name` is undefined"));
+}
+
+#[test]
+fn a_missing_file_or_bad_zone_is_a_usage_error() {
+    let out = promo_liquid(&["render", "no/such/file.liquid"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = promo_liquid(&["render", "-", "--tz", "Mars/Olympus"], Some(""));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("promo-liquid-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
