@@ -1,5 +1,5 @@
 //! promo-liquid: a Liquid template engine for personalizing campaign messages.
 
 pub mod liquid;
-pub mod promo;
 pub mod message;
+pub mod promo;

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 mod cli;
 
 #[derive(Parser)]
-#[command(name = "promo-liquid", version, about = "Render Liquid campaign messages for promo events")]
+#[command(
+    name = "promo-liquid",
+    version,
+    about = "Render Liquid campaign messages for promo events"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -18,7 +18,12 @@ fn promo_liquid(args: &[&str], stdin: Option<&str>) -> Output {
         .expect("the binary runs");
     if let Some(text) = stdin {
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     }
     child.wait_with_output().unwrap()
 }
@@ -41,16 +46,29 @@ fn every_sample_message_renders_its_expected_text() {
         let record = format!("templates/records/{record}.json");
         let out = promo_liquid(
             &[
-                "render", &message, "--record", &record, "--tz", "Asia/Kolkata", "--now",
+                "render",
+                &message,
+                "--record",
+                &record,
+                "--tz",
+                "Asia/Kolkata",
+                "--now",
                 "2026-10-30T10:00:00+05:30",
             ],
             None,
         );
         assert_eq!(out.status.code(), Some(0), "{stem}: {}", text(&out.stderr));
-        assert_eq!(text(&out.stdout), std::fs::read_to_string(&path).unwrap(), "{stem}");
+        assert_eq!(
+            text(&out.stdout),
+            std::fs::read_to_string(&path).unwrap(),
+            "{stem}"
+        );
         checked += 1;
     }
-    assert!(checked >= 8, "expected fixtures for all sample messages, found {checked}");
+    assert!(
+        checked >= 8,
+        "expected fixtures for all sample messages, found {checked}"
+    );
 }
 
 #[test]
@@ -62,11 +80,15 @@ fn every_event_has_a_sample_record_with_a_push_message() {
             text.contains(&format!("\"evtName\": \"{}\"", event.name()))
         });
         assert!(found, "no sample record for {event}");
-        let push = std::fs::read_dir(root().join("templates")).unwrap().any(|e| {
-            let path = e.unwrap().path();
-            path.to_string_lossy().ends_with(".push.toml")
-                && std::fs::read_to_string(&path).unwrap().contains(event.name())
-        });
+        let push = std::fs::read_dir(root().join("templates"))
+            .unwrap()
+            .any(|e| {
+                let path = e.unwrap().path();
+                path.to_string_lossy().ends_with(".push.toml")
+                    && std::fs::read_to_string(&path)
+                        .unwrap()
+                        .contains(event.name())
+            });
         assert!(push, "no push message for {event}");
     }
 }
@@ -74,7 +96,14 @@ fn every_event_has_a_sample_record_with_a_push_message() {
 #[test]
 fn json_output_is_the_outcome_object() {
     let out = promo_liquid(
-        &["render", "templates/wallet.push.toml", "--record", "templates/records/points-debited.json", "--format", "json"],
+        &[
+            "render",
+            "templates/wallet.push.toml",
+            "--record",
+            "templates/records/points-debited.json",
+            "--format",
+            "json",
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(0));
@@ -88,10 +117,25 @@ fn json_output_is_the_outcome_object() {
 fn an_abort_exits_3_with_its_reason() {
     let dir = tempdir("abort");
     let record = dir.join("zero.json");
-    std::fs::write(&record, r#"{"evtName": "CT Points Credited", "evtData": {"Points": 0}}"#).unwrap();
-    let out = promo_liquid(&["render", "templates/wallet.push.toml", "--record", record.to_str().unwrap()], None);
+    std::fs::write(
+        &record,
+        r#"{"evtName": "CT Points Credited", "evtData": {"Points": 0}}"#,
+    )
+    .unwrap();
+    let out = promo_liquid(
+        &[
+            "render",
+            "templates/wallet.push.toml",
+            "--record",
+            record.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(text(&out.stderr), "aborted: no points moved (field title, 1:28)\n");
+    assert_eq!(
+        text(&out.stderr),
+        "aborted: no points moved (field title, 1:28)\n"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -99,8 +143,20 @@ fn an_abort_exits_3_with_its_reason() {
 fn a_bad_record_fails_with_exit_1_and_says_what_came() {
     let dir = tempdir("bad");
     let record = dir.join("bad.json");
-    std::fs::write(&record, r#"{"evtName": "CT Points Credited", "evtData": {"Points": "ten"}}"#).unwrap();
-    let out = promo_liquid(&["render", "templates/wallet.push.toml", "--record", record.to_str().unwrap()], None);
+    std::fs::write(
+        &record,
+        r#"{"evtName": "CT Points Credited", "evtData": {"Points": "ten"}}"#,
+    )
+    .unwrap();
+    let out = promo_liquid(
+        &[
+            "render",
+            "templates/wallet.push.toml",
+            "--record",
+            record.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
@@ -114,7 +170,12 @@ fn a_bad_record_fails_with_exit_1_and_says_what_came() {
 #[test]
 fn a_record_of_another_event_fails() {
     let out = promo_liquid(
-        &["render", "templates/wallet.push.toml", "--record", "templates/records/coupon-redeemed.json"],
+        &[
+            "render",
+            "templates/wallet.push.toml",
+            "--record",
+            "templates/records/coupon-redeemed.json",
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(1));
@@ -126,14 +187,20 @@ fn a_record_of_another_event_fails() {
 
 #[test]
 fn a_template_error_shows_its_place_and_exits_1() {
-    let out = promo_liquid(&["render", "-", "--data", "/dev/null"], Some("Hi {{ name | upcse }}"));
+    let out = promo_liquid(
+        &["render", "-", "--data", "/dev/null"],
+        Some("Hi {{ name | upcse }}"),
+    );
     // /dev/null is not JSON: that is an input problem, exit 2.
     assert_eq!(out.status.code(), Some(2));
 
     let dir = tempdir("tpl");
     let data = dir.join("data.json");
     std::fs::write(&data, r#"{"name": "asha"}"#).unwrap();
-    let out = promo_liquid(&["render", "-", "--data", data.to_str().unwrap()], Some("Hi {{ name | upcse }}"));
+    let out = promo_liquid(
+        &["render", "-", "--data", data.to_str().unwrap()],
+        Some("Hi {{ name | upcse }}"),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
@@ -152,7 +219,10 @@ fn plain_liquid_renders_against_json_data() {
     );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "1+2+3=6");
-    assert_eq!(text(&out.stderr), "warning: undefined variable `missing` at <stdin>:1:45\n");
+    assert_eq!(
+        text(&out.stderr),
+        "warning: undefined variable `missing` at <stdin>:1:45\n"
+    );
 }
 
 #[test]

@@ -45,6 +45,7 @@ pub fn read_input(path: &Path) -> Result<String> {
 
 /// Parses a `--tz` value.
 pub fn parse_zone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>()
-        .map_err(|_| format!("{name:?} is not an IANA time zone name (such as Asia/Kolkata or UTC)"))
+    name.parse::<Tz>().map_err(|_| {
+        format!("{name:?} is not an IANA time zone name (such as Asia/Kolkata or UTC)")
+    })
 }

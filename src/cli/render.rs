@@ -8,10 +8,10 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
-use super::{read_input, Exit};
+use super::{Exit, read_input};
 use promo_liquid::liquid::{DirectoryLoader, Environment, UndefinedPolicy};
 use promo_liquid::message::{Message, Outcome};
-use promo_liquid::promo::{self, record::Record, Settings};
+use promo_liquid::promo::{self, Settings, record::Record};
 
 /// How `render` prints its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -53,8 +53,9 @@ pub struct RenderArgs {
 }
 
 fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}"))
+    DateTime::parse_from_rfc3339(text).map_err(|e| {
+        format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
+    })
 }
 
 /// Runs `render`.
@@ -125,7 +126,8 @@ fn render_record(
 /// The source line and caret of a template error (its `{:#}` form without the first line).
 fn caret_only(e: &promo_liquid::liquid::Error) -> String {
     let full = format!("{e:#}");
-    full.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_owned())
+    full.split_once('\n')
+        .map_or(String::new(), |(_, rest)| rest.to_owned())
 }
 
 fn print_outcome(outcome: &Outcome, format: Format, labelled: bool) -> Result<()> {
@@ -137,7 +139,10 @@ fn print_outcome(outcome: &Outcome, format: Format, labelled: bool) -> Result<()
         }
         (Format::Text, Outcome::Rendered { fields, warnings }) => {
             for w in warnings {
-                eprintln!("warning: field {}: `{}` is undefined at {}", w.field, w.path, w.at);
+                eprintln!(
+                    "warning: field {}: `{}` is undefined at {}",
+                    w.field, w.path, w.at
+                );
             }
             for (name, text) in fields {
                 if !labelled {
@@ -156,7 +161,15 @@ fn print_outcome(outcome: &Outcome, format: Format, labelled: bool) -> Result<()
             let reason = reason.as_deref().unwrap_or("no reason given");
             eprintln!("aborted: {reason} (field {field}, {at})");
         }
-        (Format::Text, Outcome::Failed { kind, message, field, at }) => {
+        (
+            Format::Text,
+            Outcome::Failed {
+                kind,
+                message,
+                field,
+                at,
+            },
+        ) => {
             let place = match (field, at) {
                 (Some(f), Some(at)) => format!(" (field {f}, {at})"),
                 (Some(f), None) => format!(" (field {f})"),

@@ -198,12 +198,31 @@ fn number<'s>(text: &'s str, i: &mut usize, offset: usize, source: &str) -> Resu
     }
 }
 
+/// Interns the variable names of one template, so that the renderer can compare them
+/// by pointer.
+#[derive(Default)]
+pub struct Names(std::cell::RefCell<std::collections::HashSet<Arc<str>>>);
+
+impl Names {
+    /// The shared copy of `name`.
+    pub fn get(&self, name: &str) -> Arc<str> {
+        let mut set = self.0.borrow_mut();
+        if let Some(found) = set.get(name) {
+            return found.clone();
+        }
+        let arc: Arc<str> = Arc::from(name);
+        set.insert(arc.clone());
+        arc
+    }
+}
+
 /// Parses expression tokens.
 pub struct ExprParser<'a, 's> {
     tokens: Vec<(Tok<'s>, usize, usize)>,
     pos: usize,
     source: &'a str,
     filters: &'a Filters,
+    names: &'a Names,
     depth: usize,
     max_depth: usize,
 }
@@ -215,6 +234,7 @@ impl<'a, 's> ExprParser<'a, 's> {
         offset: usize,
         source: &'a str,
         filters: &'a Filters,
+        names: &'a Names,
         max_depth: usize,
     ) -> Result<Self, Error> {
         Ok(ExprParser {
@@ -222,6 +242,7 @@ impl<'a, 's> ExprParser<'a, 's> {
             pos: 0,
             source,
             filters,
+            names,
             depth: 0,
             max_depth,
         })
@@ -309,6 +330,11 @@ impl<'a, 's> ExprParser<'a, 's> {
         }
     }
 
+    /// The interned copy of `name`.
+    pub fn name(&self, name: &str) -> Arc<str> {
+        self.names.get(name)
+    }
+
     /// Takes an identifier or fails.
     pub fn ident(&mut self, what: &str) -> Result<&'s str, Error> {
         match self.peek() {
@@ -372,7 +398,7 @@ impl<'a, 's> ExprParser<'a, 's> {
                 if let (Tok::Ident(key), Tok::Colon) = (self.peek().clone(), self.peek2().clone()) {
                     self.next();
                     self.next();
-                    kwargs.push((Arc::from(key), self.expr()?));
+                    kwargs.push((self.names.get(key), self.expr()?));
                 } else {
                     args.push(self.expr()?);
                 }
@@ -438,7 +464,7 @@ impl<'a, 's> ExprParser<'a, 's> {
     fn path(&mut self) -> Result<Path, Error> {
         let start = self.offset();
         let root = match self.next() {
-            Tok::Ident(name) => Segment::Key(Arc::from(name)),
+            Tok::Ident(name) => Segment::Key(self.names.get(name)),
             Tok::LBracket => self.bracket()?,
             _ => unreachable!("path() is called on an identifier or a bracket"),
         };
@@ -448,7 +474,7 @@ impl<'a, 's> ExprParser<'a, 's> {
                 Tok::Dot => {
                     self.next();
                     match self.next() {
-                        Tok::Ident(name) => rest.push(Segment::Key(Arc::from(name))),
+                        Tok::Ident(name) => rest.push(Segment::Key(self.names.get(name))),
                         // CleverTap's dialect: `a.["key"]` is `a["key"]`.
                         Tok::LBracket => rest.push(self.bracket()?),
                         _ => {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::ast::{Block, Expr, ForLoop, Node, Offset, PartialCall};
 use super::env::Limits;
 use super::error::{Error, ErrorKind, Span, did_you_mean};
-use super::expr::{ExprParser, Tok};
+use super::expr::{ExprParser, Names, Tok};
 use super::filters::Filters;
 use super::lexer::{self, Token, syntax};
 
@@ -47,11 +47,13 @@ pub fn parse(source: &str, filters: &Filters, limits: &Limits) -> Result<Block, 
         ));
     }
     let tokens = lexer::tokenize(source)?;
+    let names = Names::default();
     let mut parser = Parser {
         source,
         tokens,
         pos: 0,
         filters,
+        names: &names,
         limits,
         depth: 0,
     };
@@ -75,6 +77,7 @@ struct Parser<'a, 's> {
     tokens: Vec<Token<'s>>,
     pos: usize,
     filters: &'a Filters,
+    names: &'a Names,
     limits: &'a Limits,
     depth: usize,
 }
@@ -149,6 +152,7 @@ impl<'a, 's> Parser<'a, 's> {
             offset,
             self.source,
             self.filters,
+            self.names,
             self.limits.max_depth,
         )
     }
@@ -261,6 +265,7 @@ impl<'a, 's> Parser<'a, 's> {
                     tokens,
                     pos: 0,
                     filters: self.filters,
+                    names: self.names,
                     limits: self.limits,
                     depth: self.depth,
                 };
@@ -351,9 +356,9 @@ impl<'a, 's> Parser<'a, 's> {
 
     fn variable_name(&self, p: &mut ExprParser<'a, 's>, what: &str) -> Result<Arc<str>, Error> {
         match p.next() {
-            Tok::Ident(name) => Ok(Arc::from(name)),
-            Tok::Int(i) if i >= 0 => Ok(Arc::from(i.to_string())),
-            Tok::Str(name) => Ok(Arc::from(name)),
+            Tok::Ident(name) => Ok(p.name(name)),
+            Tok::Int(i) if i >= 0 => Ok(p.name(&i.to_string())),
+            Tok::Str(name) => Ok(p.name(name)),
             _ => Err(p.unexpected(what)),
         }
     }
@@ -536,7 +541,7 @@ impl<'a, 's> Parser<'a, 's> {
         let value = p.filtered()?;
         p.expect_end()?;
         Ok(Node::Assign {
-            name: Arc::from(target),
+            name: self.names.get(target),
             value,
         })
     }
@@ -601,7 +606,8 @@ impl<'a, 's> Parser<'a, 's> {
             }
             call.bound = Some((p.expr()?, is_for));
             if p.eat_word("as") {
-                call.alias = Some(Arc::from(p.ident("a name after \"as\"")?));
+                let alias = p.ident("a name after \"as\"")?;
+                call.alias = Some(p.name(alias));
             }
         }
         loop {
@@ -611,7 +617,7 @@ impl<'a, 's> Parser<'a, 's> {
             }
             let key = p.ident("a keyword argument")?;
             p.expect(&Tok::Colon, "\":\"")?;
-            call.args.push((Arc::from(key), p.expr()?));
+            call.args.push((p.name(key), p.expr()?));
         }
         Ok(Node::Partial(Box::new(call)))
     }

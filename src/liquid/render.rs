@@ -55,7 +55,7 @@ impl std::fmt::Display for Warning {
 /// Why rendering stopped early.
 enum Stop {
     Error(Error),
-    Abort(Abort),
+    Abort(Box<Abort>),
 }
 
 impl From<Error> for Stop {
@@ -131,7 +131,7 @@ pub(crate) fn render(
     let mut renderer = Renderer::new(globals, 0);
     let aborted = match renderer.block(&mut shared, parsed, &parsed.root, out) {
         Ok(_) => None,
-        Err(Stop::Abort(abort)) => Some(abort),
+        Err(Stop::Abort(abort)) => Some(*abort),
         Err(Stop::Error(e)) => return Err(e.with_template(&parsed.name)),
     };
     Ok(Report {
@@ -360,18 +360,22 @@ impl<'g> Renderer<'g> {
                     Some(expr) => Some(self.eval(sh, tpl, expr)?.into_value().to_text()),
                     None => None,
                 };
-                return Err(Stop::Abort(Abort {
+                return Err(Stop::Abort(Box::new(Abort {
                     reason,
                     template: tpl.name.to_string(),
                     at: LineCol::of(&tpl.source, span.start as usize),
-                }));
+                })));
             }
         }
         Ok(Flow::Normal)
     }
 
     fn assign(&mut self, name: &Arc<str>, value: Val<'g>) {
-        match self.locals.iter_mut().find(|(n, _)| n == name) {
+        match self
+            .locals
+            .iter_mut()
+            .find(|(n, _)| Arc::ptr_eq(n, name) || n == name)
+        {
             Some(slot) => slot.1 = value,
             None => self.locals.push((name.clone(), value)),
         }
@@ -499,13 +503,15 @@ impl<'g> Renderer<'g> {
     }
 
     fn root(&self, name: &str) -> Option<Val<'g>> {
-        if let Some((_, v)) = self.stack.iter().rev().find(|(n, _)| &**n == name) {
+        // Names are interned per template, so a pointer comparison usually decides.
+        let same = |n: &Arc<str>| std::ptr::eq(n.as_ptr(), name.as_ptr()) || **n == *name;
+        if let Some((_, v)) = self.stack.iter().rev().find(|(n, _)| same(n)) {
             return Some(v.clone());
         }
-        if let Some((_, v)) = self.locals.iter().find(|(n, _)| &**n == name) {
+        if let Some((_, v)) = self.locals.iter().find(|(n, _)| same(n)) {
             return Some(v.clone());
         }
-        if let Some((_, n)) = self.counters.iter().find(|(n, _)| &**n == name) {
+        if let Some((_, n)) = self.counters.iter().find(|(n, _)| same(n)) {
             return Some(Val::Owned(Value::Int(*n)));
         }
         self.globals.get(name)
@@ -520,7 +526,7 @@ impl<'g> Renderer<'g> {
     ) -> Result<Option<Val<'g>>> {
         let mut rest = path.rest.iter();
         let mut current = match &path.root {
-            Segment::Key(name) if &**name == "forloop" && !self.loops.is_empty() => {
+            Segment::Key(name) if !self.loops.is_empty() && &**name == "forloop" => {
                 let mut level = self.loops.len() - 1;
                 loop {
                     match rest.clone().next() {
@@ -595,7 +601,7 @@ impl<'g> Renderer<'g> {
     }
 
     fn loop_object(&self, level: usize) -> Value {
-        let mut map = Map::new();
+        let mut map = Map::default();
         for key in [
             "name", "length", "index", "index0", "rindex", "rindex0", "first", "last",
         ] {
@@ -835,7 +841,7 @@ impl<'g> Renderer<'g> {
             }
             let (col0, row) = (i % cols, i / cols + 1);
             let col_last = col0 + 1 == cols || i + 1 == length;
-            let mut info = Map::new();
+            let mut info = Map::default();
             let fields: [(&str, Value); 12] = [
                 ("col", Value::Int(col0 as i64 + 1)),
                 ("col0", Value::Int(col0 as i64)),

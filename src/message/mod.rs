@@ -53,7 +53,10 @@ pub struct FieldSpec {
 }
 
 const fn required(name: &'static str) -> FieldSpec {
-    FieldSpec { name, required: true }
+    FieldSpec {
+        name,
+        required: true,
+    }
 }
 
 const fn optional(name: &'static str) -> FieldSpec {
@@ -206,14 +209,21 @@ impl Message {
         };
         let channel = Channel::from_name(&file.channel).ok_or_else(|| {
             let names: Vec<_> = Channel::ALL.iter().map(|c| c.name()).collect();
-            invalid("channel", format!("one of {}", names.join(", ")), &file.channel)
+            invalid(
+                "channel",
+                format!("one of {}", names.join(", ")),
+                &file.channel,
+            )
         })?;
         let mut events = Vec::new();
         for event in file.event.iter().chain(&file.events) {
             let kind = EventKind::from_name(event).ok_or_else(|| {
                 invalid(
                     "event",
-                    format!("one of the six promo events (did you mean {:?}?)", EventKind::nearest(event).name()),
+                    format!(
+                        "one of the six promo events (did you mean {:?}?)",
+                        EventKind::nearest(event).name()
+                    ),
                     event,
                 )
             })?;
@@ -222,10 +232,18 @@ impl Message {
             }
         }
         if events.is_empty() {
-            return Err(invalid("event", "`event = \"...\"` or `events = [...]`".into(), ""));
+            return Err(invalid(
+                "event",
+                "`event = \"...\"` or `events = [...]`".into(),
+                "",
+            ));
         }
         let specs = channel.fields();
-        if let Some(unknown) = file.fields.keys().find(|k| !specs.iter().any(|s| s.name == k.as_str())) {
+        if let Some(unknown) = file
+            .fields
+            .keys()
+            .find(|k| !specs.iter().any(|s| s.name == k.as_str()))
+        {
             let allowed: Vec<_> = specs.iter().map(|s| s.name).collect();
             return Err(invalid(
                 "field",
@@ -256,7 +274,11 @@ impl Message {
     }
 
     /// A bare Liquid template as a message with one field, `text`, for any event.
-    pub fn from_template(name: &str, source: &str, env: &Environment) -> Result<Message, MessageError> {
+    pub fn from_template(
+        name: &str,
+        source: &str,
+        env: &Environment,
+    ) -> Result<Message, MessageError> {
         Ok(Message {
             name: Arc::from(name),
             events: Vec::new(),
@@ -302,7 +324,12 @@ impl Message {
     }
 }
 
-fn compile_field(env: &Environment, message: &str, field: &'static str, source: &str) -> Result<Field, MessageError> {
+fn compile_field(
+    env: &Environment,
+    message: &str,
+    field: &'static str,
+    source: &str,
+) -> Result<Field, MessageError> {
     let template = env
         .compile(field, source)
         .map_err(|error| MessageError::Template {

@@ -3,7 +3,7 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::{failure_kind, Message};
+use super::{Message, failure_kind};
 use crate::liquid::{Error as LiquidError, LineCol};
 use crate::promo::schema::EventKind;
 

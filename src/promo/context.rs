@@ -32,7 +32,7 @@ impl ObjectView for Record<'_> {
     }
 
     fn to_value(&self) -> Value {
-        let mut map = Map::new();
+        let mut map = Map::default();
         map.insert("Event".to_owned(), self.event.to_value());
         map.insert("EventName".to_owned(), Value::str(self.event.kind.name()));
         if let Some(profile) = &self.profile {
@@ -60,7 +60,7 @@ impl ObjectView for Event<'_> {
     }
 
     fn to_value(&self) -> Value {
-        let mut map = Map::new();
+        let mut map = Map::default();
         for (id, value) in self.properties() {
             map.insert(id.property().name.to_owned(), prop_val(value).into_value());
         }
@@ -76,7 +76,7 @@ fn prop_val<'a>(value: &'a PropValue<'_>) -> Val<'a> {
         PropValue::Str(s) => Val::str(s),
         PropValue::Int(i) => Val::Owned(Value::Int(*i)),
         PropValue::Float(f) => Val::Owned(Value::Float(*f)),
-        PropValue::Date { text, at } => Val::Borrowed(Borrowed::Date { text, at: *at }),
+        PropValue::Date { text, at } => Val::Borrowed(Borrowed::Date { text, at }),
     }
 }
 

@@ -49,7 +49,10 @@ pub fn register(filters: &mut Filters, zone: Tz) {
     );
 }
 
-fn string_arg<'v>(args: &'v Args<'_>, what: &'static str) -> Result<std::borrow::Cow<'v, str>, FilterError> {
+fn string_arg<'v>(
+    args: &'v Args<'_>,
+    what: &'static str,
+) -> Result<std::borrow::Cow<'v, str>, FilterError> {
     args.expect_count(1, 1)?;
     match args.get(0) {
         Some(Value::Str(s)) => Ok(std::borrow::Cow::Borrowed(s)),
@@ -58,7 +61,11 @@ fn string_arg<'v>(args: &'v Args<'_>, what: &'static str) -> Result<std::borrow:
             expected: what,
             found: other.to_text(),
         }),
-        None => Err(FilterError::ArgumentCount { min: 1, max: 1, found: 0 }),
+        None => Err(FilterError::ArgumentCount {
+            min: 1,
+            max: 1,
+            found: 0,
+        }),
     }
 }
 
@@ -87,10 +94,10 @@ fn time_zone(input: &Value, args: &Args<'_>, account: Tz) -> Result<Value, Filte
     Ok(match instant(input, args, account) {
         Some(at) => {
             let local = at.with_timezone(&zone);
-            Value::Date(DateValue {
+            Value::Date(Arc::new(DateValue {
                 text: Arc::from(local.format("%Y-%m-%d %H:%M:%S %z").to_string()),
                 at: local.fixed_offset(),
-            })
+            }))
         }
         None => input.clone(),
     })
@@ -189,18 +196,56 @@ struct Currency {
 }
 
 const CURRENCIES: &[Currency] = &[
-    Currency { code: "INR", symbol: "₹", indian: true, decimals: 2 },
-    Currency { code: "USD", symbol: "$", indian: false, decimals: 2 },
-    Currency { code: "EUR", symbol: "€", indian: false, decimals: 2 },
-    Currency { code: "GBP", symbol: "£", indian: false, decimals: 2 },
-    Currency { code: "JPY", symbol: "¥", indian: false, decimals: 0 },
-    Currency { code: "AED", symbol: "AED ", indian: false, decimals: 2 },
-    Currency { code: "SGD", symbol: "S$", indian: false, decimals: 2 },
+    Currency {
+        code: "INR",
+        symbol: "₹",
+        indian: true,
+        decimals: 2,
+    },
+    Currency {
+        code: "USD",
+        symbol: "$",
+        indian: false,
+        decimals: 2,
+    },
+    Currency {
+        code: "EUR",
+        symbol: "€",
+        indian: false,
+        decimals: 2,
+    },
+    Currency {
+        code: "GBP",
+        symbol: "£",
+        indian: false,
+        decimals: 2,
+    },
+    Currency {
+        code: "JPY",
+        symbol: "¥",
+        indian: false,
+        decimals: 0,
+    },
+    Currency {
+        code: "AED",
+        symbol: "AED ",
+        indian: false,
+        decimals: 2,
+    },
+    Currency {
+        code: "SGD",
+        symbol: "S$",
+        indian: false,
+        decimals: 2,
+    },
 ];
 
 fn money(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
     let code = string_arg(args, "a currency code: INR, USD, EUR, GBP, JPY, AED or SGD")?;
-    let Some(currency) = CURRENCIES.iter().find(|c| c.code.eq_ignore_ascii_case(&code)) else {
+    let Some(currency) = CURRENCIES
+        .iter()
+        .find(|c| c.code.eq_ignore_ascii_case(&code))
+    else {
         return Err(FilterError::InvalidArgument {
             position: "1".into(),
             expected: "a currency code: INR, USD, EUR, GBP, JPY, AED or SGD",
@@ -236,7 +281,14 @@ mod tests {
             ..FilterContext::default()
         };
         let f = filters.get(name).unwrap();
-        (f.func)(&input, &Args { positional: args, keyword: &[], context: &context })
+        (f.func)(
+            &input,
+            &Args {
+                positional: args,
+                keyword: &[],
+                context: &context,
+            },
+        )
     }
 
     fn text(v: Result<Value, FilterError>) -> String {
@@ -245,28 +297,77 @@ mod tests {
 
     #[test]
     fn groups_digits_in_thousands_or_the_indian_way() {
-        assert_eq!(text(call("number_with_delimiter", Value::Int(1234567), &[])), "1,234,567");
-        assert_eq!(text(call("number_with_delimiter", Value::Int(1234567), &["indian".into()])), "12,34,567");
-        assert_eq!(text(call("number_with_delimiter", Value::Int(123456789), &["indian".into()])), "12,34,56,789");
-        assert_eq!(text(call("number_with_delimiter", Value::Int(-999), &[])), "-999");
-        assert_eq!(text(call("number_with_delimiter", Value::Float(1234.5), &[])), "1,234.5");
-        assert_eq!(text(call("number_with_delimiter", "abc".into(), &[])), "abc");
+        assert_eq!(
+            text(call("number_with_delimiter", Value::Int(1234567), &[])),
+            "1,234,567"
+        );
+        assert_eq!(
+            text(call(
+                "number_with_delimiter",
+                Value::Int(1234567),
+                &["indian".into()]
+            )),
+            "12,34,567"
+        );
+        assert_eq!(
+            text(call(
+                "number_with_delimiter",
+                Value::Int(123456789),
+                &["indian".into()]
+            )),
+            "12,34,56,789"
+        );
+        assert_eq!(
+            text(call("number_with_delimiter", Value::Int(-999), &[])),
+            "-999"
+        );
+        assert_eq!(
+            text(call("number_with_delimiter", Value::Float(1234.5), &[])),
+            "1,234.5"
+        );
+        assert_eq!(
+            text(call("number_with_delimiter", "abc".into(), &[])),
+            "abc"
+        );
     }
 
     #[test]
     fn money_has_each_currency_s_symbol_grouping_and_decimals() {
-        assert_eq!(text(call("money", Value::Float(1299.5), &["INR".into()])), "₹1,299.50");
-        assert_eq!(text(call("money", Value::Int(1234567), &["INR".into()])), "₹12,34,567.00");
-        assert_eq!(text(call("money", Value::Int(1234567), &["USD".into()])), "$1,234,567.00");
-        assert_eq!(text(call("money", Value::Float(-5.5), &["EUR".into()])), "-€5.50");
-        assert_eq!(text(call("money", Value::Float(1299.5), &["GBP".into()])), "£1,299.50");
-        assert_eq!(text(call("money", Value::Float(1299.5), &["JPY".into()])), "¥1,300");
+        assert_eq!(
+            text(call("money", Value::Float(1299.5), &["INR".into()])),
+            "₹1,299.50"
+        );
+        assert_eq!(
+            text(call("money", Value::Int(1234567), &["INR".into()])),
+            "₹12,34,567.00"
+        );
+        assert_eq!(
+            text(call("money", Value::Int(1234567), &["USD".into()])),
+            "$1,234,567.00"
+        );
+        assert_eq!(
+            text(call("money", Value::Float(-5.5), &["EUR".into()])),
+            "-€5.50"
+        );
+        assert_eq!(
+            text(call("money", Value::Float(1299.5), &["GBP".into()])),
+            "£1,299.50"
+        );
+        assert_eq!(
+            text(call("money", Value::Float(1299.5), &["JPY".into()])),
+            "¥1,300"
+        );
         assert!(call("money", Value::Int(1), &["XYZ".into()]).is_err());
     }
 
     #[test]
     fn time_zone_converts_from_the_account_zone() {
-        let out = call("time_zone", "01-11-2026 10:00:00".into(), &["Asia/Kolkata".into()]).unwrap();
+        let out = call(
+            "time_zone",
+            "01-11-2026 10:00:00".into(),
+            &["Asia/Kolkata".into()],
+        )
+        .unwrap();
         assert_eq!(out.to_text(), "2026-11-01 15:30:00 +0530");
         assert!(call("time_zone", "now".into(), &["Mars/Olympus".into()]).is_err());
     }
@@ -274,8 +375,17 @@ mod tests {
     #[test]
     fn days_until_counts_calendar_days_in_the_account_zone() {
         // "now" is 29 Oct 2026, 23:30 UTC.
-        assert_eq!(text(call("days_until", "01-11-2026 00:00:00".into(), &[])), "3");
-        assert_eq!(text(call("days_until", "29-10-2026 00:00:00".into(), &[])), "0");
-        assert_eq!(text(call("days_until", "28-10-2026 23:59:59".into(), &[])), "-1");
+        assert_eq!(
+            text(call("days_until", "01-11-2026 00:00:00".into(), &[])),
+            "3"
+        );
+        assert_eq!(
+            text(call("days_until", "29-10-2026 00:00:00".into(), &[])),
+            "0"
+        );
+        assert_eq!(
+            text(call("days_until", "28-10-2026 23:59:59".into(), &[])),
+            "-1"
+        );
     }
 }

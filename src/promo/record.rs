@@ -47,7 +47,10 @@ pub enum RecordError {
     #[error("missing \"evtName\": expected one of the six promo events")]
     MissingEvent,
     /// `evtName` is not one of the six events.
-    #[error("unknown event {name:?}: expected one of {}; did you mean {nearest:?}?", event_list())]
+    #[error(
+        "unknown event {name:?}: expected one of {}; did you mean {nearest:?}?",
+        event_list()
+    )]
     UnknownEvent {
         /// The name that came.
         name: String,
@@ -173,7 +176,8 @@ impl<'a> Record<'a> {
                 found: describe(&json),
             });
         };
-        let (mut identity, mut ts, mut name, mut data, mut profile) = (None, None, None, None, None);
+        let (mut identity, mut ts, mut name, mut data, mut profile) =
+            (None, None, None, None, None);
         for (key, value) in fields.into_vec() {
             match &*key {
                 "identity" => identity = text_of(value, "identity")?,
@@ -186,10 +190,12 @@ impl<'a> Record<'a> {
         }
         let kind = match name {
             None | Some(Json::Null) => return Err(RecordError::MissingEvent),
-            Some(Json::Str(name)) => EventKind::from_name(&name).ok_or_else(|| RecordError::UnknownEvent {
-                nearest: EventKind::nearest(&name).name(),
-                name: name.into_owned(),
-            })?,
+            Some(Json::Str(name)) => {
+                EventKind::from_name(&name).ok_or_else(|| RecordError::UnknownEvent {
+                    nearest: EventKind::nearest(&name).name(),
+                    name: name.into_owned(),
+                })?
+            }
             Some(other) => {
                 return Err(RecordError::Field {
                     field: "evtName",
@@ -278,7 +284,11 @@ fn timestamp(value: &Json<'_>) -> Result<Option<i64>, RecordError> {
 }
 
 /// Checks and converts a property's value to its schema type.
-fn typed<'a>(id: PropertyId, value: Json<'a>, options: &RecordOptions) -> Result<Option<PropValue<'a>>, RecordError> {
+fn typed<'a>(
+    id: PropertyId,
+    value: Json<'a>,
+    options: &RecordOptions,
+) -> Result<Option<PropValue<'a>>, RecordError> {
     let property = id.property();
     let wrong = |expected: &str, found: &Json<'_>| RecordError::Property {
         property: property.name,
@@ -294,14 +304,17 @@ fn typed<'a>(id: PropertyId, value: Json<'a>, options: &RecordOptions) -> Result
             Some(i) => PropValue::Int(i),
             None => PropValue::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
-        (DataType::Numeric, Json::Str(s)) => number_from_text(&s).ok_or_else(|| wrong("a number", &Json::Str(s.clone())))?,
+        (DataType::Numeric, Json::Str(s)) => {
+            number_from_text(&s).ok_or_else(|| wrong("a number", &Json::Str(s.clone())))?
+        }
         (DataType::Numeric, other) => return Err(wrong("a number", &other)),
         (DataType::Date, Json::Str(s)) => {
-            let at = parse_date(&s, options.time_zone).map_err(|problem| RecordError::Property {
-                property: property.name,
-                expected: problem,
-                found: format!("{:?}", &*s),
-            })?;
+            let at =
+                parse_date(&s, options.time_zone).map_err(|problem| RecordError::Property {
+                    property: property.name,
+                    expected: problem,
+                    found: format!("{:?}", &*s),
+                })?;
             PropValue::Date { text: s, at }
         }
         (DataType::Date, Json::Number(n)) => {
@@ -363,7 +376,9 @@ pub fn parse_date(text: &str, zone: Tz) -> Result<DateTime<FixedOffset>, String>
         return Err(DATE_FORMATS.to_owned());
     };
     let Some(day_date) = NaiveDate::from_ymd_opt(year as i32, month, day) else {
-        return Err(format!("a real calendar date (there is no day {day} in month {month} of {year})"));
+        return Err(format!(
+            "a real calendar date (there is no day {day} in month {month} of {year})"
+        ));
     };
     let time = match time.trim() {
         "" => return Err(format!("{DATE_FORMATS} (the time is missing)")),
@@ -404,8 +419,14 @@ mod tests {
 
     #[test]
     fn day_first_dates_mean_the_day_first() {
-        assert_eq!(utc("01-11-2026 00:00:00").unwrap(), "2026-11-01T00:00:00+00:00");
-        assert_eq!(utc("2026-11-01 00:00:00").unwrap(), "2026-11-01T00:00:00+00:00");
+        assert_eq!(
+            utc("01-11-2026 00:00:00").unwrap(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            utc("2026-11-01 00:00:00").unwrap(),
+            "2026-11-01T00:00:00+00:00"
+        );
         assert_eq!(utc("1793491200").unwrap(), "2026-11-01T00:00:00+00:00");
     }
 
@@ -417,10 +438,26 @@ mod tests {
 
     #[test]
     fn impossible_and_ambiguous_dates_are_refused() {
-        assert!(utc("31-02-2026 00:00:00").unwrap_err().contains("no day 31 in month 2 of 2026"));
-        assert!(utc("01/11/2026 00:00:00").unwrap_err().contains("cannot be told apart"));
+        assert!(
+            utc("31-02-2026 00:00:00")
+                .unwrap_err()
+                .contains("no day 31 in month 2 of 2026")
+        );
+        assert!(
+            utc("01/11/2026 00:00:00")
+                .unwrap_err()
+                .contains("cannot be told apart")
+        );
         let ny = chrono_tz::America::New_York;
-        assert!(parse_date("01-11-2026 01:30:00", ny).unwrap_err().contains("happens twice"));
-        assert!(parse_date("08-03-2026 02:30:00", ny).unwrap_err().contains("is skipped"));
+        assert!(
+            parse_date("01-11-2026 01:30:00", ny)
+                .unwrap_err()
+                .contains("happens twice")
+        );
+        assert!(
+            parse_date("08-03-2026 02:30:00", ny)
+                .unwrap_err()
+                .contains("is skipped")
+        );
     }
 }

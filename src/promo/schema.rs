@@ -437,7 +437,10 @@ mod tests {
     fn near_misses_find_their_property_and_event() {
         assert_eq!(nearest_property("Coupon Cod"), Some(prop::COUPON_CODE));
         assert_eq!(nearest_property("zzzzzzzz"), None);
-        assert_eq!(EventKind::nearest("CT Coupon Rewarted"), EventKind::CouponRewarded);
+        assert_eq!(
+            EventKind::nearest("CT Coupon Rewarted"),
+            EventKind::CouponRewarded
+        );
     }
 
     #[test]

@@ -351,7 +351,7 @@ mod tests {
             Value::Bool(false),
             Value::str(""),
             Value::array(Vec::new()),
-            Value::from(crate::liquid::value::Map::new()),
+            Value::from(crate::liquid::value::Map::default()),
         ] {
             assert_eq!(default_of(input, &there, None).to_text(), "there");
         }
@@ -551,7 +551,7 @@ mod tests {
     /// every combination of up to two awkward arguments.
     #[test]
     fn filters_survive_hostile_values() {
-        let mut object = crate::liquid::value::Map::new();
+        let mut object = crate::liquid::value::Map::default();
         object.insert("k".into(), Value::Int(i64::MIN));
         object.insert("".into(), Value::array(vec![Value::Nil]));
         let values = [
@@ -577,10 +577,10 @@ mod tests {
             Value::Range(i64::MIN, i64::MAX),
             Value::Range(5, -5),
             Value::Empty,
-            Value::Date(crate::liquid::value::DateValue {
+            Value::Date(std::sync::Arc::new(crate::liquid::value::DateValue {
                 text: "31-12-9999 23:59:59".into(),
                 at: super::super::parse_date("31-12-9999 23:59:59").expect("parses"),
-            }),
+            })),
         ];
         let context = FilterContext {
             max_string_bytes: 4096,

@@ -185,10 +185,10 @@ mod tests {
             hash_value(v, &mut state);
             state.finish()
         };
-        let mut one = crate::liquid::value::Map::new();
+        let mut one = crate::liquid::value::Map::default();
         one.insert("a".into(), Value::Int(1));
         one.insert("b".into(), Value::Int(2));
-        let mut other = crate::liquid::value::Map::new();
+        let mut other = crate::liquid::value::Map::default();
         other.insert("b".into(), Value::Int(2));
         other.insert("a".into(), Value::Int(1));
         assert_eq!(hash(&Value::from(one)), hash(&Value::from(other)));
@@ -203,10 +203,10 @@ mod tests {
         assert_eq!(shown, ["-1.5", "2", "3", ""]);
         assert!(check_sortable([Value::Int(1), Value::str("1")].iter()).is_err());
         let date = |text: &str| {
-            Value::Date(crate::liquid::value::DateValue {
+            Value::Date(std::sync::Arc::new(crate::liquid::value::DateValue {
                 text: text.into(),
                 at: crate::liquid::filters::parse_date(text).expect("parses"),
-            })
+            }))
         };
         // Dates order by instant, not by text.
         let mut dates = [date("02-01-2026"), date("01-02-2025"), Value::Nil];
