@@ -1,5 +1,36 @@
-//! promo-liquid: a Liquid template engine for personalizing campaign messages.
+//! promo-liquid renders Liquid campaign messages for CleverTap's promo events.
+//!
+//! ```
+//! use promo_liquid::message::{Message, Outcome};
+//! use promo_liquid::promo::{self, record::Record, Settings};
+//!
+//! let settings = Settings::default();
+//! let env = promo::environment(&settings);
+//! let message = Message::from_template("push.liquid",
+//!     "{{ Profile.Name | default: 'Hi' }}, +{{ Event.Points }} points!", &env).unwrap();
+//! let line = r#"{"evtName": "CT Points Credited", "evtData": {"points": 20}}"#;
+//! let record = Record::parse(line, &settings.record_options()).unwrap();
+//! let Outcome::Rendered { fields, .. } = message.render(&record) else { panic!() };
+//! assert_eq!(fields["text"], "Hi, +20 points!");
+//! ```
+//!
+//! Where to read next, following the layers of `DESIGN.md`:
+//!
+//! 1. [`liquid`]: the Liquid language ([`liquid::Environment`], [`liquid::Template`],
+//!    the value model and filters, static analysis). It knows nothing of promo events.
+//! 2. [`promo`]: the event schema, input records, the Liquid view of a record and the
+//!    personalization filters.
+//! 3. [`message`]: campaign messages (fields for a channel) and their outcomes.
 
 pub mod liquid;
 pub mod message;
 pub mod promo;
+
+pub use liquid::{Environment, Error, Template};
+pub use message::{Message, Outcome};
+pub use promo::record::Record;
+
+/// The README's examples, run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -381,6 +381,64 @@ pub fn nearest_property(name: &str) -> Option<PropertyId> {
         .map(|(_, i)| PropertyId(i as u8))
 }
 
+/// The schema as Markdown: a table of the events, then one of the properties. The
+/// README shows it and `promo-liquid schema --format markdown` prints it.
+pub fn markdown() -> String {
+    let mut out =
+        String::from("| Event | Description | Trigger | Properties |\n|---|---|---|---|\n");
+    for event in EventKind::ALL {
+        let props: Vec<&str> = event
+            .properties()
+            .iter()
+            .map(|p| p.property().name)
+            .collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            event.name(),
+            event.description(),
+            event.trigger(),
+            props.join(", ")
+        ));
+    }
+    out.push('\n');
+    out.push_str(&properties_table());
+    out
+}
+
+fn properties_table() -> String {
+    let mut out = String::from(
+        "| Property | Liquid | Input (camelCase) | Type | Presence | Events | Definition |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for p in PROPERTIES {
+        let events: Vec<&str> = p.events().iter().map(|e| e.name()).collect();
+        let presence = match p.presence {
+            Presence::Required => "required".to_owned(),
+            Presence::Optional => "optional".to_owned(),
+            Presence::Conditional(when) => format!("{when} only"),
+        };
+        let mut liquid = format!("`Event[\"{}\"]`, `Event.{}`", p.name, p.snake);
+        for alias in p
+            .aliases
+            .iter()
+            .filter(|a| a.contains(' ') || a.chars().next().is_some_and(char::is_uppercase))
+        {
+            liquid.push_str(&format!(", `Event[\"{alias}\"]`"));
+        }
+        out.push_str(&format!(
+            "| {} | {} | `{}` | {:?} | {} | {} | {} |\n",
+            p.name,
+            liquid,
+            p.camel,
+            p.data_type,
+            presence,
+            events.join(", "),
+            p.definition
+        ));
+    }
+    out
+}
+
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
