@@ -362,10 +362,16 @@ pub fn parse_date(text: &str, zone: Tz) -> Result<DateTime<FixedOffset>, String>
     if parts.len() != 3 || !parts.iter().all(numeric) {
         return Err(DATE_FORMATS.to_owned());
     }
-    if date.contains(['/', '.']) || parts.iter().all(|p| p.len() <= 2) {
+    // With the year last and slashes or dots (`01/11/2026`), or a two-digit year
+    // (`01-11-26`), day and month cannot be told apart: the US reads them the other way.
+    let year_last = parts[2].len() == 4;
+    if (year_last && date.contains(['/', '.'])) || parts.iter().all(|p| p.len() <= 2) {
         return Err(format!(
             "an unambiguous date ({DATE_FORMATS}); day and month order cannot be told apart"
         ));
+    }
+    if date.contains(['/', '.']) {
+        return Err(DATE_FORMATS.to_owned());
     }
     let num = |p: &str| p.parse::<u32>().unwrap_or(u32::MAX);
     let (day, month, year) = if parts[0].len() == 4 {
