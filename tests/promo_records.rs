@@ -35,12 +35,18 @@ fn broken_json_says_where() {
 
 #[test]
 fn a_record_must_be_an_object_with_an_event_name() {
-    assert_eq!(parse_error("[1, 2]"), "record: expected a JSON object, found an array");
+    assert_eq!(
+        parse_error("[1, 2]"),
+        "record: expected a JSON object, found an array"
+    );
     assert_eq!(
         parse_error(r#"{"identity": "u-1"}"#),
         "missing \"evtName\": expected one of the six promo events"
     );
-    assert_eq!(parse_error(r#"{"evtName": 7}"#), "evtName: expected a string, found 7");
+    assert_eq!(
+        parse_error(r#"{"evtName": 7}"#),
+        "evtName: expected a string, found 7"
+    );
 }
 
 #[test]
@@ -55,10 +61,23 @@ fn an_unknown_event_lists_the_six_and_the_nearest() {
 
 #[test]
 fn a_property_of_the_wrong_type_says_what_came() {
-    let points = |v: &str| parse_error(&format!(r#"{{"evtName": "CT Points Debited", "evtData": {{"Points": {v}}}}}"#));
-    assert_eq!(points(r#""ten""#), "property \"Points\": expected a number, found \"ten\"");
-    assert_eq!(points("true"), "property \"Points\": expected a number, found true");
-    assert_eq!(points(r#"{"n": 1}"#), "property \"Points\": expected a number, found an object");
+    let points = |v: &str| {
+        parse_error(&format!(
+            r#"{{"evtName": "CT Points Debited", "evtData": {{"Points": {v}}}}}"#
+        ))
+    };
+    assert_eq!(
+        points(r#""ten""#),
+        "property \"Points\": expected a number, found \"ten\""
+    );
+    assert_eq!(
+        points("true"),
+        "property \"Points\": expected a number, found true"
+    );
+    assert_eq!(
+        points(r#"{"n": 1}"#),
+        "property \"Points\": expected a number, found an object"
+    );
     assert_eq!(
         parse_error(r#"{"evtName": "CT Points Debited", "evtData": {"walletId": ["w"]}}"#),
         "property \"Wallet Id\": expected a string, found an array"
@@ -67,8 +86,15 @@ fn a_property_of_the_wrong_type_says_what_came() {
 
 #[test]
 fn a_numeric_string_is_a_number() {
-    let line = r#"{"evtName": "CT Points Debited", "evtData": {"Points": "20", "Transaction Id": 981}}"#;
-    assert_eq!(render(line, "{{ Event.Points | plus: 1 }} {{ Event['Transaction Id'] }}"), "21 981");
+    let line =
+        r#"{"evtName": "CT Points Debited", "evtData": {"Points": "20", "Transaction Id": 981}}"#;
+    assert_eq!(
+        render(
+            line,
+            "{{ Event.Points | plus: 1 }} {{ Event['Transaction Id'] }}"
+        ),
+        "21 981"
+    );
 }
 
 #[test]
@@ -103,9 +129,14 @@ fn dates_that_cannot_be_read_are_refused_with_the_reason() {
 
 #[test]
 fn a_wall_clock_time_that_happens_twice_in_the_account_zone_is_refused() {
-    let settings = Settings { time_zone: chrono_tz::America::New_York, ..Settings::default() };
+    let settings = Settings {
+        time_zone: chrono_tz::America::New_York,
+        ..Settings::default()
+    };
     let line = r#"{"evtName": "CT Coupon Rewarded", "evtData": {"Coupon Expiry Date": "01-11-2026 01:30:00"}}"#;
-    let err = Record::parse(line, &settings.record_options()).unwrap_err().to_string();
+    let err = Record::parse(line, &settings.record_options())
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         "property \"Coupon Expiry Date\": expected an unambiguous time (01-11-2026 01:30:00 \
@@ -125,7 +156,10 @@ fn the_same_property_twice_is_refused() {
 fn unknown_extra_properties_are_kept_and_render() {
     let line = r#"{"evtName": "CT Points Credited", "evtData": {"points": 5, "Festival": "Diwali", "tags": ["a", "b"]}}"#;
     assert_eq!(
-        render(line, "{{ Event.Festival }} {{ Event.points }} {{ Event.tags | join: '+' }}"),
+        render(
+            line,
+            "{{ Event.Festival }} {{ Event.points }} {{ Event.tags | join: '+' }}"
+        ),
         "Diwali 5 a+b"
     );
 }
@@ -146,28 +180,57 @@ fn canonical_snake_case_and_camel_case_names_reach_the_same_value() {
 fn day_first_dates_are_the_first_of_november_everywhere() {
     let line = r#"{"evtName": "CT Coupon Rewarded", "evtData": {"Coupon Expiry Date": "01-11-2026 00:00:00"}}"#;
     assert_eq!(
-        render(line, "{{ Event['Coupon Expiry Date'] }} = {{ Event['Coupon Expiry Date'] | date: '%-d %B %Y' }}"),
+        render(
+            line,
+            "{{ Event['Coupon Expiry Date'] }} = {{ Event['Coupon Expiry Date'] | date: '%-d %B %Y' }}"
+        ),
         "01-11-2026 00:00:00 = 1 November 2026"
     );
 }
 
 #[test]
 fn time_zone_converts_from_the_account_zone_with_daylight_saving() {
-    let expiry = |d: &str| format!(r#"{{"evtName": "CT Coupon Rewarded", "evtData": {{"Coupon Expiry Date": "{d}"}}}}"#);
-    let tpl = |zone: &str| format!("{{{{ Event['Coupon Expiry Date'] | time_zone: '{zone}' | date: '%d %b %Y %H:%M' }}}}");
-    assert_eq!(render(&expiry("01-11-2026 00:00:00"), &tpl("Asia/Kolkata")), "01 Nov 2026 05:30");
+    let expiry = |d: &str| {
+        format!(
+            r#"{{"evtName": "CT Coupon Rewarded", "evtData": {{"Coupon Expiry Date": "{d}"}}}}"#
+        )
+    };
+    let tpl = |zone: &str| {
+        format!(
+            "{{{{ Event['Coupon Expiry Date'] | time_zone: '{zone}' | date: '%d %b %Y %H:%M' }}}}"
+        )
+    };
+    assert_eq!(
+        render(&expiry("01-11-2026 00:00:00"), &tpl("Asia/Kolkata")),
+        "01 Nov 2026 05:30"
+    );
     // New York leaves daylight saving time at 06:00 UTC on 1 November 2026.
-    assert_eq!(render(&expiry("31-10-2026 12:00:00"), &tpl("America/New_York")), "31 Oct 2026 08:00");
-    assert_eq!(render(&expiry("01-11-2026 12:00:00"), &tpl("America/New_York")), "01 Nov 2026 07:00");
+    assert_eq!(
+        render(&expiry("31-10-2026 12:00:00"), &tpl("America/New_York")),
+        "31 Oct 2026 08:00"
+    );
+    assert_eq!(
+        render(&expiry("01-11-2026 12:00:00"), &tpl("America/New_York")),
+        "01 Nov 2026 07:00"
+    );
     // In a Kolkata account the same wall-clock text is 5:30 earlier in UTC.
-    let kolkata = Settings { time_zone: chrono_tz::Asia::Kolkata, ..Settings::default() };
-    assert_eq!(render_with(kolkata, &expiry("01-11-2026 00:00:00"), &tpl("UTC")), "31 Oct 2026 18:30");
+    let kolkata = Settings {
+        time_zone: chrono_tz::Asia::Kolkata,
+        ..Settings::default()
+    };
+    assert_eq!(
+        render_with(kolkata, &expiry("01-11-2026 00:00:00"), &tpl("UTC")),
+        "31 Oct 2026 18:30"
+    );
 }
 
 #[test]
 fn numbers_and_money_are_grouped_for_people() {
     let line = r#"{"evtName": "CT Points Credited"}"#;
-    assert_eq!(render(line, "{{ 1234567 | number_with_delimiter: 'indian' }}"), "12,34,567");
+    assert_eq!(
+        render(line, "{{ 1234567 | number_with_delimiter: 'indian' }}"),
+        "12,34,567"
+    );
     assert_eq!(render(line, "{{ 1299.5 | money: 'INR' }}"), "₹1,299.50");
 }
 
@@ -175,17 +238,31 @@ fn numbers_and_money_are_grouped_for_people() {
 fn missing_properties_are_undefined_for_default_and_strict() {
     let line = r#"{"evtName": "CT Points Credited", "profileData": {"Name": "Asha"}}"#;
     assert_eq!(
-        render(line, "{{ Event['Wallet Name'] | default: 'your wallet' }}, {{ Profile.Name }}{{ Profile.City }}"),
+        render(
+            line,
+            "{{ Event['Wallet Name'] | default: 'your wallet' }}, {{ Profile.Name }}{{ Profile.City }}"
+        ),
         "your wallet, Asha"
     );
-    let strict = Settings { strict: true, ..Settings::default() };
+    let strict = Settings {
+        strict: true,
+        ..Settings::default()
+    };
     let env = promo::environment(&strict);
     let message = Message::from_template("t.liquid", "Hi {{ Profile.City }}", &env).unwrap();
     let record = Record::parse(line, &strict.record_options()).unwrap();
     match message.render(&record) {
-        Outcome::Failed { kind, message, field, at } => {
+        Outcome::Failed {
+            kind,
+            message,
+            field,
+            at,
+        } => {
             assert_eq!(kind, "undefined_variable");
-            assert_eq!(message, "`Profile.City` is undefined; add a `default` filter or test it with `if`");
+            assert_eq!(
+                message,
+                "`Profile.City` is undefined; add a `default` filter or test it with `if`"
+            );
             assert_eq!(field, Some("text"));
             assert_eq!(at.unwrap().to_string(), "1:7");
         }
