@@ -20,8 +20,15 @@
 //!    the value model and filters, static analysis). It knows nothing of promo events.
 //! 2. [`promo`]: the event schema, input records, the Liquid view of a record and the
 //!    personalization filters.
-//! 3. [`message`]: campaign messages (fields for a channel) and their outcomes.
+//! 3. [`message`]: campaign messages (fields for a channel), their outcomes, and the
+//!    channel checks ([`message::channel`]: push payload sizes, SMS encoding and segments).
+//! 4. [`batch`]: the send-time pipeline, NDJSON records in and one outcome per record
+//!    out, in order, on all cores.
+//! 5. [`lint`]: static checks of messages against the schema, and previews with sample
+//!    records.
 
+pub mod batch;
+pub mod lint;
 pub mod liquid;
 pub mod message;
 pub mod promo;

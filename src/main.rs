@@ -1,7 +1,10 @@
 //! The `promo-liquid` command line.
 //!
 //! Exit codes: 0 rendered, 1 failed (a broken template or record), 2 a usage or I/O
-//! problem, 3 aborted by the template.
+//! problem, 3 aborted by the template. `batch` exits 0 when every record rendered or
+//! aborted, 1 when any failed, 2 for a usage or I/O problem.
+//! `lint` exits 0 when clean (or with warnings only), 1 on any error, 2 for usage or I/O;
+//! `preview` exits 1 when a sample failed or a push payload is too large.
 
 use std::process::ExitCode;
 
@@ -25,12 +28,28 @@ enum Command {
     /// Render a message (.toml) or a bare Liquid template for one record, or a template
     /// against plain JSON globals (--data).
     Render(cli::render::RenderArgs),
+    /// Check messages and templates against the schema before a campaign goes live.
+    Lint(cli::lint::LintArgs),
+    /// Render a message for sample records of its events, with the channel checks.
+    Preview(cli::preview::PreviewArgs),
+    /// Print the schema of the promo events and their properties.
+    Schema(cli::schema::SchemaArgs),
+    /// List the filters templates can use, with signatures and examples.
+    Filters(cli::filters::FiltersArgs),
+    /// Render a message for every record of an NDJSON stream: one JSON outcome a line,
+    /// in input order, on all cores.
+    Batch(cli::batch::BatchArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render(args) => cli::render::run(args),
+        Command::Lint(args) => cli::lint::run(args),
+        Command::Preview(args) => cli::preview::run(args),
+        Command::Schema(args) => cli::schema::run(args),
+        Command::Filters(args) => cli::filters::run(args),
+        Command::Batch(args) => cli::batch::run(args),
     };
     match result {
         Ok(code) => code.into(),

@@ -6,9 +6,15 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
+pub mod batch;
+pub mod filters;
+pub mod lint;
+pub mod preview;
 pub mod render;
+pub mod schema;
 
 /// How a command ended, when it did not fail with a usage or I/O error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,4 +54,18 @@ pub fn parse_zone(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>().map_err(|_| {
         format!("{name:?} is not an IANA time zone name (such as Asia/Kolkata or UTC)")
     })
+}
+
+/// Parses a `--now` value (RFC 3339).
+pub fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(text).map_err(|e| {
+        format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
+    })
+}
+
+/// The source line and caret of a template error (its `{:#}` form without the first line).
+pub fn caret_only(e: &promo_liquid::liquid::Error) -> String {
+    let full = format!("{e:#}");
+    full.split_once('\n')
+        .map_or(String::new(), |(_, rest)| rest.to_owned())
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
-use super::{Exit, read_input};
+use super::{Exit, caret_only, read_input};
 use promo_liquid::liquid::{DirectoryLoader, Environment, UndefinedPolicy};
 use promo_liquid::message::{Message, Outcome};
 use promo_liquid::promo::{self, Settings, record::Record};
@@ -45,17 +45,11 @@ pub struct RenderArgs {
     tz: Tz,
     /// Render as if it were this moment (RFC 3339, e.g. 2026-10-30T09:00:00+05:30):
     /// what `now`, `date` and `days_until` see. For previews and tests.
-    #[arg(long, value_parser = parse_now)]
+    #[arg(long, value_parser = super::parse_now)]
     now: Option<DateTime<FixedOffset>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(text).map_err(|e| {
-        format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
-    })
 }
 
 /// Runs `render`.
@@ -121,13 +115,6 @@ fn render_record(
         Outcome::Aborted { .. } => Exit::Aborted,
         Outcome::Failed { .. } => Exit::Failed,
     })
-}
-
-/// The source line and caret of a template error (its `{:#}` form without the first line).
-fn caret_only(e: &promo_liquid::liquid::Error) -> String {
-    let full = format!("{e:#}");
-    full.split_once('\n')
-        .map_or(String::new(), |(_, rest)| rest.to_owned())
 }
 
 fn print_outcome(outcome: &Outcome, format: Format, labelled: bool) -> Result<()> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::error::Span;
 use super::filters::FilterFn;
-use super::value::Value;
+use super::value::{KeyHint, Value};
 
 /// A sequence of nodes.
 pub type Block = Vec<Node>;
@@ -41,6 +41,8 @@ pub enum Node {
         name: Arc<str>,
         /// The value.
         value: Filtered,
+        /// The variable's id in the template's name table (see [`Binding::Name`]).
+        id: u32,
     },
     /// `capture name` ... `endcapture`.
     Capture {
@@ -48,6 +50,8 @@ pub enum Node {
         name: Arc<str>,
         /// What is captured.
         body: Block,
+        /// The variable's id in the template's name table (see [`Binding::Name`]).
+        id: u32,
     },
     /// `increment name` (`step` 1) or `decrement name` (`step` -1).
     Counter {
@@ -190,10 +194,39 @@ pub enum Expr {
 pub struct Path {
     /// The first segment (a name, or a bracketed expression).
     pub root: Segment,
+    /// Where the renderer finds the root variable.
+    pub binding: Binding,
     /// The rest.
     pub rest: Vec<Segment>,
+    /// Where each key was found last time: the root's among the globals first, then
+    /// one for each segment of `rest`.
+    pub hints: Box<[KeyHint]>,
     /// Where the path is.
     pub span: Span,
+}
+
+/// Where the renderer finds the variable a path starts with, decided once after
+/// parsing (by `resolve`) so that rendering does not search scopes by name.
+///
+/// A template's loop variables are known from its nesting alone. Every other name
+/// gets an id in the template's name table; the renderer keeps the template's
+/// `assign`/`capture` variables in slots by id, and falls back to the globals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Binding {
+    /// A root that is not a plain name (`[0]`, `[key]`): found by name at render time.
+    #[default]
+    Dynamic,
+    /// The variable of an enclosing loop of this template: its place on the loop
+    /// stack, counted from where this template's part of the stack begins.
+    Loop(u32),
+    /// `forloop` inside a `for` of this template: the loop's nesting level, counted
+    /// from this template's outermost loop.
+    Forloop(u32),
+    /// `forloop` outside any `for` of this template: the innermost loop of an
+    /// including template if there is one, else the name with this id.
+    OuterForloop(u32),
+    /// Any other name, by its id in the template's name table.
+    Name(u32),
 }
 
 /// One step of a path.

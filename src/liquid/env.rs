@@ -10,6 +10,7 @@ use super::ast::Block;
 use super::error::{Error, ErrorKind, LineCol};
 use super::filters::{FilterContext, Filters};
 use super::parser;
+use super::resolve;
 use super::render::{self, Report};
 use super::value::ObjectView;
 
@@ -151,6 +152,8 @@ pub(crate) struct Parsed {
     pub name: Arc<str>,
     pub source: Arc<str>,
     pub root: Block,
+    /// The variable names the nodes refer to by id ([`Binding::Name`](super::ast::Binding)).
+    pub names: Box<[Arc<str>]>,
 }
 
 #[derive(Clone)]
@@ -275,12 +278,14 @@ impl Environment {
 
     fn parse(&self, name: &str, source: &str) -> Result<Parsed, Error> {
         let name: Arc<str> = Arc::from(name);
-        let root = parser::parse(source, &self.config.filters, &self.config.limits)
+        let mut root = parser::parse(source, &self.config.filters, &self.config.limits)
             .map_err(|e| e.with_template(&name))?;
+        let names = resolve::resolve(&mut root);
         Ok(Parsed {
             name,
             source: Arc::from(source),
             root,
+            names,
         })
     }
 

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use super::ast::{
-    CompareOp, Comparison, Condition, ConstantArgs, Expr, FilterCall, FilterFnDebug, Filtered,
+    Binding, CompareOp, Comparison, Condition, ConstantArgs, Expr, FilterCall, FilterFnDebug, Filtered,
     Logic, Path, Segment,
 };
 use super::error::{Error, ErrorKind, Span, did_you_mean};
 use super::filters::Filters;
 use super::lexer::syntax;
-use super::value::Value;
+use super::value::{KeyHint, Value};
 
 /// An expression token.
 #[derive(Clone, Debug, PartialEq)]
@@ -492,6 +492,8 @@ impl<'a, 's> ExprParser<'a, 's> {
         }
         Ok(Path {
             root,
+            binding: Binding::Dynamic,
+            hints: (0..=rest.len()).map(|_| KeyHint::default()).collect(),
             rest,
             span: Span::new(start, self.prev_end()),
         })

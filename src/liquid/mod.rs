@@ -26,9 +26,13 @@ pub mod filters;
 pub mod lexer;
 mod parser;
 mod render;
+mod resolve;
 pub mod value;
 
-pub use analysis::{Analysis, NameUse, PathPart, Usage, Variable};
+pub use analysis::{
+    AbortTag, Analysis, FilterUse, Guard, LineIndex, Literal, NameUse, Operand, PathPart, Term,
+    Test, Usage, Variable,
+};
 pub use env::{
     DirectoryLoader, Environment, Limits, MemoryLoader, PartialLoader, Template, UndefinedPolicy,
 };
@@ -36,4 +40,4 @@ pub use error::{Error, ErrorKind, LineCol, Span};
 pub use filters::{Args, Filter, FilterError, Filters};
 pub use parser::TAGS;
 pub use render::{Abort, Report, Warning};
-pub use value::{DateValue, ObjectView, Val, Value};
+pub use value::{DateValue, KeyHint, ObjectView, Val, Value};

@@ -200,7 +200,11 @@ impl<'a, 's> Parser<'a, 's> {
                 let (mut body, _) = self.closed_block("capture", span, &["endcapture"])?;
                 self.depth -= 1;
                 strip_if_blank(&mut [&mut body]);
-                Node::Capture { name: var, body }
+                Node::Capture {
+                    name: var,
+                    body,
+                    id: 0,
+                }
             }
             "increment" | "decrement" => {
                 let mut p = self.expr_parser(args, offset)?;
@@ -543,6 +547,7 @@ impl<'a, 's> Parser<'a, 's> {
         Ok(Node::Assign {
             name: self.names.get(target),
             value,
+            id: 0,
         })
     }
 

@@ -1,15 +1,26 @@
 //! The renderer: walks the node tree with the globals, writing into the caller's buffer.
+//!
+//! Variables are found where `resolve` bound them: a template's loop variables on the
+//! loop stack at a known place, its other names in slots by id (see [`scope`]), the
+//! rest in the globals. Values are borrowed from the globals wherever they can be, and
+//! only copied when a filter needs an owned input it cannot borrow.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::ast::{
-    Block, CompareOp, Comparison, Condition, Expr, Filtered, ForLoop, Logic, Node, Offset,
-    PartialCall, Path, Segment,
+    Binding, Block, CompareOp, Comparison, Condition, Expr, FilterCall, Filtered, Logic, Node, Path,
+    Segment,
 };
 use super::env::{Config, Environment, Parsed, UndefinedPolicy};
 use super::error::{Error, ErrorKind, LineCol, Span};
 use super::filters::{Args, FilterContext, FilterError};
-use super::value::{Borrowed, Map, ObjectView, Val, Value, range_len};
+use super::value::{Borrowed, KeyHint, ObjectView, Val, Value, range_len};
+
+mod loops;
+mod scope;
+
+use scope::Frame;
 
 /// What a successful render reports besides its text.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,15 +63,19 @@ impl std::fmt::Display for Warning {
     }
 }
 
-/// Why rendering stopped early.
-enum Stop {
+/// Why rendering stopped early. One box, so that a `Result` of a small value still
+/// fits in registers.
+struct Stop(Box<Halt>);
+
+enum Halt {
     Error(Error),
-    Abort(Box<Abort>),
+    Abort(Abort),
 }
 
 impl From<Error> for Stop {
+    #[cold]
     fn from(e: Error) -> Self {
-        Stop::Error(e)
+        Stop(Box::new(Halt::Error(e)))
     }
 }
 
@@ -89,12 +104,22 @@ struct Shared<'e> {
     iterations: u64,
     warnings: Vec<Warning>,
     output_base: usize,
+    /// Filter arguments, reused from call to call: arguments are plain expressions,
+    /// so evaluating them never calls a filter.
+    arg_buf: Vec<Value>,
+    kwarg_buf: Vec<(Arc<str>, Value)>,
 }
 
+/// The variables of one scope (a render, or the partial of a `render` tag) and the
+/// state of its tags.
 struct Renderer<'g> {
     globals: &'g dyn ObjectView,
-    /// `assign` and `capture` variables.
-    locals: Vec<(Arc<str>, Val<'g>)>,
+    /// `assign` and `capture` variables, by the id of their name in the template that
+    /// owns the scope; `None` until assigned. Grown on the first assignment.
+    slots: Vec<Option<Val<'g>>>,
+    /// Variables the scope's template never names (assigned by an included partial,
+    /// or arguments of a `render` tag), by name.
+    extra: Vec<(Arc<str>, Val<'g>)>,
     /// Loop variables and partial arguments, innermost last.
     stack: Vec<(Arc<str>, Val<'g>)>,
     loops: Vec<LoopState>,
@@ -104,8 +129,8 @@ struct Renderer<'g> {
     last_changed: Option<String>,
     depth: usize,
     partial_depth: usize,
-    arg_buf: Vec<Value>,
-    kwarg_buf: Vec<(Arc<str>, Value)>,
+    /// How the names of the partials `include`d in this scope map to its slots.
+    include_maps: Vec<(Arc<Parsed>, scope::NameMap)>,
 }
 
 pub(crate) fn render(
@@ -127,12 +152,17 @@ pub(crate) fn render(
         iterations: 0,
         warnings: Vec::new(),
         output_base: out.len(),
+        arg_buf: Vec::new(),
+        kwarg_buf: Vec::new(),
     };
     let mut renderer = Renderer::new(globals, 0);
-    let aborted = match renderer.block(&mut shared, parsed, &parsed.root, out) {
+    let frame = Frame::owner(parsed);
+    let aborted = match renderer.block(&mut shared, &frame, &parsed.root, out) {
         Ok(_) => None,
-        Err(Stop::Abort(abort)) => Some(*abort),
-        Err(Stop::Error(e)) => return Err(e.with_template(&parsed.name)),
+        Err(Stop(halt)) => match *halt {
+            Halt::Abort(abort) => Some(abort),
+            Halt::Error(e) => return Err(e.with_template(&parsed.name)),
+        },
     };
     Ok(Report {
         aborted,
@@ -140,8 +170,9 @@ pub(crate) fn render(
     })
 }
 
+#[cold]
 fn error_at(tpl: &Parsed, span: Span, kind: ErrorKind, message: impl Into<String>) -> Stop {
-    Stop::Error(
+    Stop::from(
         Error::new(kind, message)
             .with_span(&tpl.source, span)
             .with_template(&tpl.name),
@@ -152,7 +183,8 @@ impl<'g> Renderer<'g> {
     fn new(globals: &'g dyn ObjectView, partial_depth: usize) -> Self {
         Renderer {
             globals,
-            locals: Vec::new(),
+            slots: Vec::new(),
+            extra: Vec::new(),
             stack: Vec::new(),
             loops: Vec::new(),
             counters: Vec::new(),
@@ -161,22 +193,37 @@ impl<'g> Renderer<'g> {
             last_changed: None,
             depth: 0,
             partial_depth,
-            arg_buf: Vec::new(),
-            kwarg_buf: Vec::new(),
+            include_maps: Vec::new(),
         }
     }
 
     fn block(
         &mut self,
         sh: &mut Shared<'_>,
-        tpl: &Parsed,
+        fr: &Frame<'_>,
         block: &Block,
         out: &mut String,
     ) -> Result<Flow> {
         for node in block {
-            let flow = self.node(sh, tpl, node, out)?;
-            if flow != Flow::Normal {
-                return Ok(flow);
+            // The nodes that never end a block early are handled here, so that no
+            // `Flow` goes through memory for them.
+            match node {
+                Node::Text(text) => {
+                    out.push_str(text);
+                    self.check_output(sh, out, fr, Span::default())?;
+                }
+                Node::Output(filtered) => {
+                    self.output(sh, fr, filtered, out)?;
+                    self.check_output(sh, out, fr, filtered.span)?;
+                }
+                Node::Assign { name, value, id } => {
+                    let value = self.filtered(sh, fr, value)?.0;
+                    self.assign(fr, *id, name, value);
+                }
+                _ => match self.node(sh, fr, node, out)? {
+                    Flow::Normal => {}
+                    flow => return Ok(flow),
+                },
             }
         }
         Ok(Flow::Normal)
@@ -185,7 +232,7 @@ impl<'g> Renderer<'g> {
     fn nested(
         &mut self,
         sh: &mut Shared<'_>,
-        tpl: &Parsed,
+        fr: &Frame<'_>,
         block: &Block,
         out: &mut String,
         span: Span,
@@ -193,7 +240,7 @@ impl<'g> Renderer<'g> {
         self.depth += 1;
         if self.depth > sh.config.limits.max_depth {
             return Err(error_at(
-                tpl,
+                fr.tpl,
                 span,
                 ErrorKind::LimitExceeded,
                 format!(
@@ -202,16 +249,16 @@ impl<'g> Renderer<'g> {
                 ),
             ));
         }
-        let flow = self.block(sh, tpl, block, out);
+        let flow = self.block(sh, fr, block, out);
         self.depth -= 1;
         flow
     }
 
-    fn check_output(&self, sh: &Shared<'_>, out: &str, tpl: &Parsed, span: Span) -> Result<()> {
+    fn check_output(&self, sh: &Shared<'_>, out: &str, fr: &Frame<'_>, span: Span) -> Result<()> {
         let limit = sh.config.limits.max_output_bytes;
         if out.len().saturating_sub(sh.output_base) > limit {
             return Err(error_at(
-                tpl,
+                fr.tpl,
                 span,
                 ErrorKind::LimitExceeded,
                 format!("output is larger than the limit of {limit} bytes"),
@@ -220,22 +267,18 @@ impl<'g> Renderer<'g> {
         Ok(())
     }
 
+    /// The nodes [`Renderer::block`] does not handle itself.
+    #[inline(never)]
     fn node(
         &mut self,
         sh: &mut Shared<'_>,
-        tpl: &Parsed,
+        fr: &Frame<'_>,
         node: &Node,
         out: &mut String,
     ) -> Result<Flow> {
         match node {
-            Node::Text(text) => {
-                out.push_str(text);
-                self.check_output(sh, out, tpl, Span::default())?;
-            }
-            Node::Output(filtered) => {
-                let value = self.output_value(sh, tpl, filtered)?;
-                value.write_to(out);
-                self.check_output(sh, out, tpl, filtered.span)?;
+            Node::Text(_) | Node::Output(_) | Node::Assign { .. } => {
+                unreachable!("`block` renders text, output and assign")
             }
             Node::If {
                 branches,
@@ -243,53 +286,23 @@ impl<'g> Renderer<'g> {
                 negate_first,
             } => {
                 for (i, (condition, body)) in branches.iter().enumerate() {
-                    let truth = self.condition(sh, tpl, condition)?;
+                    let truth = self.condition(sh, fr, condition)?;
                     if truth != (i == 0 && *negate_first) {
-                        return self.nested(sh, tpl, body, out, Span::default());
+                        return self.nested(sh, fr, body, out, Span::default());
                     }
                 }
                 if let Some(body) = otherwise {
-                    return self.nested(sh, tpl, body, out, Span::default());
+                    return self.nested(sh, fr, body, out, Span::default());
                 }
             }
-            Node::Case { subject, arms } => {
-                let subject = self.eval(sh, tpl, subject)?.into_value();
-                let mut matched = false;
-                for (values, body) in arms {
-                    // A `when` renders its block once for every value that matches.
-                    let runs = match values {
-                        None if matched => 0,
-                        None => 1,
-                        Some(values) => {
-                            let mut hits = 0;
-                            for v in values {
-                                if self.eval(sh, tpl, v)?.into_value().liquid_eq(&subject) {
-                                    hits += 1;
-                                }
-                            }
-                            matched |= hits > 0;
-                            hits
-                        }
-                    };
-                    for _ in 0..runs {
-                        let flow = self.nested(sh, tpl, body, out, Span::default())?;
-                        if flow != Flow::Normal {
-                            return Ok(flow);
-                        }
-                    }
-                }
-            }
-            Node::For(for_loop) => return self.for_loop(sh, tpl, for_loop, out),
-            Node::Assign { name, value } => {
-                let value = self.filtered(sh, tpl, value)?.0;
-                self.assign(name, value);
-            }
-            Node::Capture { name, body } => {
+            Node::Case { subject, arms } => return self.case(sh, fr, subject, arms, out),
+            Node::For(for_loop) => return self.for_loop(sh, fr, for_loop, out),
+            Node::Capture { name, body, id } => {
                 let mut captured = String::new();
-                self.nested(sh, tpl, body, &mut captured, Span::default())?;
+                self.nested(sh, fr, body, &mut captured, Span::default())?;
                 if captured.len() > sh.config.limits.max_string_bytes {
                     return Err(error_at(
-                        tpl,
+                        fr.tpl,
                         Span::default(),
                         ErrorKind::LimitExceeded,
                         format!(
@@ -298,7 +311,7 @@ impl<'g> Renderer<'g> {
                         ),
                     ));
                 }
-                self.assign(name, Val::Owned(Value::from(captured)));
+                self.assign(fr, *id, name, Val::Owned(Value::from(captured)));
             }
             Node::Counter { name, step } => {
                 let slot = match self.counters.iter().position(|(n, _)| n == name) {
@@ -320,7 +333,7 @@ impl<'g> Renderer<'g> {
             Node::Cycle { group, key, values } => {
                 let key = match group {
                     Some(group) => {
-                        let g = self.eval(sh, tpl, group)?.into_value();
+                        let g = self.eval(sh, fr, group)?.into_value();
                         format!("{}:{}", g.type_name(), g.to_text())
                     }
                     None => format!("#{key}"),
@@ -334,7 +347,7 @@ impl<'g> Renderer<'g> {
                 };
                 let index = self.cycles[slot].1;
                 if let Some(expr) = values.get(index) {
-                    self.eval(sh, tpl, expr)?.write_to(out);
+                    self.eval(sh, fr, expr)?.write_to(out);
                 }
                 self.cycles[slot].1 = if index + 1 >= values.len() {
                     0
@@ -344,152 +357,266 @@ impl<'g> Renderer<'g> {
             }
             Node::IfChanged(body) => {
                 let mut text = String::new();
-                let flow = self.nested(sh, tpl, body, &mut text, Span::default())?;
+                let flow = self.nested(sh, fr, body, &mut text, Span::default())?;
                 if self.last_changed.as_deref() != Some(text.as_str()) {
                     out.push_str(&text);
                     self.last_changed = Some(text);
                 }
                 return Ok(flow);
             }
-            Node::Partial(call) => return self.partial(sh, tpl, call, out),
-            Node::Block(body) => return self.nested(sh, tpl, body, out, Span::default()),
+            Node::Partial(call) => return self.partial(sh, fr, call, out),
+            Node::Block(body) => return self.nested(sh, fr, body, out, Span::default()),
             Node::Break => return Ok(Flow::Break),
             Node::Continue => return Ok(Flow::Continue),
             Node::Abort(reason, span) => {
                 let reason = match reason {
-                    Some(expr) => Some(self.eval(sh, tpl, expr)?.into_value().to_text()),
+                    Some(expr) => Some(self.eval(sh, fr, expr)?.into_value().to_text()),
                     None => None,
                 };
-                return Err(Stop::Abort(Box::new(Abort {
+                return Err(Stop(Box::new(Halt::Abort(Abort {
                     reason,
-                    template: tpl.name.to_string(),
-                    at: LineCol::of(&tpl.source, span.start as usize),
-                })));
+                    template: fr.tpl.name.to_string(),
+                    at: LineCol::of(&fr.tpl.source, span.start as usize),
+                }))));
             }
         }
         Ok(Flow::Normal)
     }
 
-    fn assign(&mut self, name: &Arc<str>, value: Val<'g>) {
-        match self
-            .locals
-            .iter_mut()
-            .find(|(n, _)| Arc::ptr_eq(n, name) || n == name)
-        {
-            Some(slot) => slot.1 = value,
-            None => self.locals.push((name.clone(), value)),
-        }
-    }
-
-    /// Evaluates an output's value and applies the undefined policy.
-    fn output_value(&mut self, sh: &mut Shared<'_>, tpl: &Parsed, f: &Filtered) -> Result<Val<'g>> {
-        let (value, undefined) = self.filtered(sh, tpl, f)?;
-        if undefined && !f.has_default {
-            let path = undefined_path(&f.expr, &tpl.source);
-            match sh.config.undefined {
-                UndefinedPolicy::Strict => {
-                    return Err(error_at(
-                        tpl,
-                        expr_span(&f.expr).unwrap_or(f.span),
-                        ErrorKind::UndefinedVariable,
-                        format!(
-                            "`{path}` is undefined; add a `default` filter or test it with `if`"
-                        ),
-                    ));
-                }
-                UndefinedPolicy::Lenient => {
-                    let at = LineCol::of(
-                        &tpl.source,
-                        expr_span(&f.expr).unwrap_or(f.span).start as usize,
-                    );
-                    let seen = sh
-                        .warnings
-                        .iter()
-                        .any(|w| w.at == at && w.path == path && w.template == *tpl.name);
-                    if !seen {
-                        sh.warnings.push(Warning {
-                            path,
-                            template: tpl.name.to_string(),
-                            at,
-                        });
+    fn case(
+        &mut self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        subject: &Expr,
+        arms: &[(Option<Vec<Expr>>, Block)],
+        out: &mut String,
+    ) -> Result<Flow> {
+        let subject = self.eval(sh, fr, subject)?;
+        let subject = subject.value_ref();
+        let mut matched = false;
+        for (values, body) in arms {
+            // A `when` renders its block once for every value that matches.
+            let runs = match values {
+                None if matched => 0,
+                None => 1,
+                Some(values) => {
+                    let mut hits = 0;
+                    for v in values {
+                        if self.operand(sh, fr, v)?.value_ref().liquid_eq(&subject) {
+                            hits += 1;
+                        }
                     }
+                    matched |= hits > 0;
+                    hits
+                }
+            };
+            for _ in 0..runs {
+                let flow = self.nested(sh, fr, body, out, Span::default())?;
+                if flow != Flow::Normal {
+                    return Ok(flow);
                 }
             }
         }
-        Ok(value)
+        Ok(Flow::Normal)
+    }
+
+    /// Writes an output's value, applying the undefined policy.
+    #[inline]
+    fn output(
+        &self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        f: &Filtered,
+        out: &mut String,
+    ) -> Result<()> {
+        // The common `{{ path }}`: written from where the value is.
+        if let (Expr::Path(path), []) = (&f.expr, f.filters.as_slice()) {
+            match self.lookup(sh, fr, path)? {
+                Got::Undefined => self.undefined(sh, fr, f)?,
+                found => found.write_to(out),
+            }
+            return Ok(());
+        }
+        let (value, undefined) = self.filtered(sh, fr, f)?;
+        if undefined && !f.has_default {
+            self.undefined(sh, fr, f)?;
+        }
+        value.write_to(out);
+        Ok(())
+    }
+
+    /// An undefined value was output: an error under the strict policy, a warning
+    /// (once per place) under the lenient one.
+    #[cold]
+    fn undefined(&self, sh: &mut Shared<'_>, fr: &Frame<'_>, f: &Filtered) -> Result<()> {
+        let tpl = fr.tpl;
+        let path = undefined_path(&f.expr, &tpl.source);
+        let span = expr_span(&f.expr).unwrap_or(f.span);
+        match sh.config.undefined {
+            UndefinedPolicy::Strict => Err(error_at(
+                tpl,
+                span,
+                ErrorKind::UndefinedVariable,
+                format!("`{path}` is undefined; add a `default` filter or test it with `if`"),
+            )),
+            UndefinedPolicy::Lenient => {
+                let at = LineCol::of(&tpl.source, span.start as usize);
+                let seen = sh
+                    .warnings
+                    .iter()
+                    .any(|w| w.at == at && w.path == path && w.template == *tpl.name);
+                if !seen {
+                    sh.warnings.push(Warning {
+                        path,
+                        template: tpl.name.to_string(),
+                        at,
+                    });
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Evaluates an expression and its filters. The flag says whether the expression
     /// itself was undefined.
+    #[inline]
     fn filtered(
-        &mut self,
+        &self,
         sh: &mut Shared<'_>,
-        tpl: &Parsed,
+        fr: &Frame<'_>,
         f: &Filtered,
     ) -> Result<(Val<'g>, bool)> {
-        let (mut value, undefined) = match &f.expr {
-            Expr::Path(path) => match self.lookup(sh, tpl, path)? {
-                Some(v) => (v, false),
-                None => (Val::Owned(Value::Nil), true),
-            },
-            other => (self.eval(sh, tpl, other)?, false),
+        let got = self.operand(sh, fr, &f.expr)?;
+        let undefined = matches!(got, Got::Undefined);
+        let Some((first, rest)) = f.filters.split_first() else {
+            return Ok((got.into_val(), undefined));
         };
-        for call in &f.filters {
-            let input = value.into_value();
-            let result = match &call.constant {
-                Some((args, kwargs)) => (call.func.0)(
-                    &input,
+        // Filters read their input by reference: only host data that is not a `Value`
+        // is copied.
+        let mut value = self.apply(sh, fr, first, &got.value_ref())?;
+        drop(got);
+        for call in rest {
+            value = self.apply(sh, fr, call, &value)?;
+        }
+        Ok((Val::Owned(value), undefined))
+    }
+
+    /// Calls one filter.
+    #[inline]
+    fn apply(
+        &self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        call: &FilterCall,
+        input: &Value,
+    ) -> Result<Value> {
+        let result = match &call.constant {
+            Some((args, kwargs)) => (call.func.0)(
+                input,
+                &Args {
+                    positional: args,
+                    keyword: kwargs,
+                    context: &sh.filter_context,
+                },
+            ),
+            // One argument, the common case: read in place, no buffer.
+            None if call.args.len() == 1 && call.kwargs.is_empty() => {
+                let arg = self.operand(sh, fr, &call.args[0])?;
+                let arg = arg.value_ref();
+                (call.func.0)(
+                    input,
                     &Args {
-                        positional: args,
-                        keyword: kwargs,
+                        positional: std::slice::from_ref(&*arg),
+                        keyword: &[],
                         context: &sh.filter_context,
                     },
-                ),
-                None => {
-                    // Argument buffers are reused from call to call: arguments are plain
-                    // expressions, so evaluating them never re-enters this function.
-                    let mut args = std::mem::take(&mut self.arg_buf);
-                    let mut kwargs = std::mem::take(&mut self.kwarg_buf);
-                    for a in &call.args {
-                        args.push(self.eval(sh, tpl, a)?.into_value());
-                    }
-                    for (k, a) in &call.kwargs {
-                        kwargs.push((k.clone(), self.eval(sh, tpl, a)?.into_value()));
-                    }
-                    let result = (call.func.0)(
-                        &input,
-                        &Args {
-                            positional: &args,
-                            keyword: &kwargs,
-                            context: &sh.filter_context,
-                        },
-                    );
-                    args.clear();
-                    kwargs.clear();
-                    self.arg_buf = args;
-                    self.kwarg_buf = kwargs;
-                    result
-                }
-            };
-            value = Val::Owned(result.map_err(|e| filter_error(tpl, call.span, &call.name, e))?);
+                )
+            }
+            None => return self.apply_buffered(sh, fr, call, input),
+        };
+        match result {
+            // Rebuilt rather than moved: copying the whole value right after the
+            // filter wrote it field by field stalls the load.
+            Ok(Value::Int(i)) => Ok(Value::Int(i)),
+            Ok(value) => Ok(value),
+            Err(e) => Err(filter_error(fr.tpl, call.span, &call.name, e)),
         }
-        Ok((value, undefined))
+    }
+
+    /// Calls a filter with its arguments evaluated into the reused buffers.
+    #[inline(never)]
+    fn apply_buffered(
+        &self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        call: &FilterCall,
+        input: &Value,
+    ) -> Result<Value> {
+        let mut args = std::mem::take(&mut sh.arg_buf);
+        let mut kwargs = std::mem::take(&mut sh.kwarg_buf);
+        let result = self
+            .eval_args(sh, fr, call, &mut args, &mut kwargs)
+            .map(|()| {
+                (call.func.0)(
+                    input,
+                    &Args {
+                        positional: &args,
+                        keyword: &kwargs,
+                        context: &sh.filter_context,
+                    },
+                )
+            });
+        args.clear();
+        kwargs.clear();
+        sh.arg_buf = args;
+        sh.kwarg_buf = kwargs;
+        result?.map_err(|e| filter_error(fr.tpl, call.span, &call.name, e))
+    }
+
+    fn eval_args(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        call: &FilterCall,
+        args: &mut Vec<Value>,
+        kwargs: &mut Vec<(Arc<str>, Value)>,
+    ) -> Result<()> {
+        for a in &call.args {
+            args.push(self.operand(sh, fr, a)?.into_value());
+        }
+        for (k, a) in &call.kwargs {
+            kwargs.push((k.clone(), self.operand(sh, fr, a)?.into_value()));
+        }
+        Ok(())
+    }
+
+    /// Evaluates an expression, reading values in place where they are.
+    #[inline]
+    fn operand<'r>(
+        &'r self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        expr: &'r Expr,
+    ) -> Result<Got<'r, 'g>> {
+        match expr {
+            Expr::Literal(v) => Ok(Got::Literal(v)),
+            Expr::Path(path) => self.lookup(sh, fr, path),
+            Expr::Range(..) => self.eval(sh, fr, expr).map(Got::New),
+        }
     }
 
     /// Evaluates an expression; undefined paths are nil.
-    fn eval(&mut self, sh: &mut Shared<'_>, tpl: &Parsed, expr: &Expr) -> Result<Val<'g>> {
+    fn eval(&self, sh: &Shared<'_>, fr: &Frame<'_>, expr: &Expr) -> Result<Val<'g>> {
         Ok(match expr {
             Expr::Literal(v) => Val::Owned(v.clone()),
-            Expr::Path(path) => self
-                .lookup(sh, tpl, path)?
-                .unwrap_or(Val::Owned(Value::Nil)),
+            Expr::Path(path) => self.lookup(sh, fr, path)?.into_val(),
             Expr::Range(start, end, span) => {
-                let start = to_range_bound(&self.eval(sh, tpl, start)?.into_value());
-                let end = to_range_bound(&self.eval(sh, tpl, end)?.into_value());
+                let start = to_range_bound(&self.operand(sh, fr, start)?.value_ref());
+                let end = to_range_bound(&self.operand(sh, fr, end)?.value_ref());
                 let limit = sh.config.limits.max_range_size;
                 if range_len(start, end) > limit {
                     return Err(error_at(
-                        tpl,
+                        fr.tpl,
                         *span,
                         ErrorKind::LimitExceeded,
                         format!(
@@ -502,121 +629,94 @@ impl<'g> Renderer<'g> {
         })
     }
 
-    fn root(&self, name: &str) -> Option<Val<'g>> {
-        // Names are interned per template, so a pointer comparison usually decides.
-        let same = |n: &Arc<str>| std::ptr::eq(n.as_ptr(), name.as_ptr()) || **n == *name;
-        if let Some((_, v)) = self.stack.iter().rev().find(|(n, _)| same(n)) {
-            return Some(v.clone());
-        }
-        if let Some((_, v)) = self.locals.iter().find(|(n, _)| same(n)) {
-            return Some(v.clone());
-        }
-        if let Some((_, n)) = self.counters.iter().find(|(n, _)| same(n)) {
-            return Some(Val::Owned(Value::Int(*n)));
-        }
-        self.globals.get(name)
-    }
-
-    /// Looks a path up; `None` when it is undefined.
-    fn lookup(
-        &mut self,
-        sh: &mut Shared<'_>,
-        tpl: &Parsed,
-        path: &Path,
-    ) -> Result<Option<Val<'g>>> {
-        let mut rest = path.rest.iter();
-        let mut current = match &path.root {
-            Segment::Key(name) if !self.loops.is_empty() && &**name == "forloop" => {
-                let mut level = self.loops.len() - 1;
-                loop {
-                    match rest.clone().next() {
-                        Some(Segment::Key(k)) if &**k == "parentloop" => {
-                            rest.next();
-                            if level == 0 {
-                                return Ok(None);
-                            }
-                            level -= 1;
-                        }
-                        Some(Segment::Key(k)) => {
-                            rest.next();
-                            match self.loop_property(level, k) {
-                                Some(v) => break Val::Owned(v),
-                                None => return Ok(None),
-                            }
-                        }
-                        Some(_) => return Ok(None),
-                        None => return Ok(Some(Val::Owned(self.loop_object(level)))),
+    /// Looks a path up.
+    #[inline]
+    fn lookup<'r>(&'r self, sh: &Shared<'_>, fr: &Frame<'_>, path: &Path) -> Result<Got<'r, 'g>> {
+        // The common paths: a loop variable or a plain name, then keys. Results are
+        // built where they are returned: moving a `Got` that was just written word by
+        // word stalls the load that copies it.
+        let last = path.rest.len();
+        let mut current = match (path.binding, &path.root) {
+            (Binding::Loop(place), _) => {
+                let v = &self.stack[fr.stack_base + place as usize].1;
+                if last == 0 {
+                    return Ok(Got::Stored(v));
+                }
+                Got::Stored(v)
+            }
+            (Binding::Name(id), Segment::Key(name)) => {
+                if last == 0 {
+                    return Ok(self.named(fr, id, name, &path.hints[0]));
+                }
+                self.named(fr, id, name, &path.hints[0])
+            }
+            _ => return self.lookup_rest(sh, fr, path),
+        };
+        for (i, segment) in path.rest.iter().enumerate() {
+            let Segment::Key(key) = segment else {
+                return self.walk(sh, fr, current, path, i);
+            };
+            let hint = &path.hints[1 + i];
+            match current.find(key, hint) {
+                Some(found) if i + 1 == last => return Ok(Got::Global(found)),
+                Some(found) => current = Got::Global(found),
+                None => {
+                    current = current.get_slow(key, hint);
+                    if let Got::Undefined = current {
+                        return Ok(Got::Undefined);
                     }
                 }
             }
-            Segment::Key(name) => match self.root(name) {
-                Some(v) => v,
-                None => return Ok(None),
-            },
-            Segment::Index(i) => match self.root(&i.to_string()) {
-                Some(v) => v,
-                None => return Ok(None),
-            },
-            Segment::Dynamic(expr) => {
-                let key = self.eval(sh, tpl, expr)?.into_value();
-                match self.root(&key.to_str()) {
-                    Some(v) => v,
-                    None => return Ok(None),
-                }
+        }
+        Ok(current)
+    }
+
+    /// The paths [`Renderer::lookup`] leaves: `forloop`, and roots that are not names.
+    #[inline(never)]
+    fn lookup_rest<'r>(
+        &'r self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        path: &Path,
+    ) -> Result<Got<'r, 'g>> {
+        let mut rest = path.rest.iter();
+        let root = self.root(sh, fr, path, &mut rest)?;
+        // `forloop` may have taken some segments.
+        let from = path.rest.len() - rest.len();
+        self.walk(sh, fr, root, path, from)
+    }
+
+    /// Walks the segments of `path` from number `from` on.
+    #[inline(never)]
+    fn walk<'r>(
+        &'r self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        mut current: Got<'r, 'g>,
+        path: &Path,
+        from: usize,
+    ) -> Result<Got<'r, 'g>> {
+        for (segment, hint) in path.rest[from..].iter().zip(&path.hints[1 + from..]) {
+            if let Got::Undefined = current {
+                break;
             }
-        };
-        for segment in rest {
-            let next = match segment {
-                Segment::Key(k) => current.get(k),
+            current = match segment {
+                Segment::Key(key) => current.get(key, hint),
                 Segment::Index(i) => current.index(*i),
-                Segment::Dynamic(expr) => match self.eval(sh, tpl, expr)?.into_value() {
-                    Value::Int(i) => current.index(i),
-                    Value::Float(f) => current.index(f as i64),
-                    Value::Str(s) => current.get(&s),
-                    _ => None,
-                },
+                Segment::Dynamic(expr) => {
+                    let key = self.operand(sh, fr, expr)?;
+                    current.dynamic(&key.value_ref())
+                }
             };
-            match next {
-                Some(v) => current = v,
-                None => return Ok(None),
-            }
         }
-        Ok(Some(current))
+        Ok(current)
     }
 
-    fn loop_property(&self, level: usize, key: &str) -> Option<Value> {
-        let l = &self.loops[level];
-        Some(match key {
-            "index" => Value::Int(l.index0 as i64 + 1),
-            "index0" => Value::Int(l.index0 as i64),
-            "rindex" => Value::Int((l.length - l.index0) as i64),
-            "rindex0" => Value::Int((l.length - l.index0) as i64 - 1),
-            "first" => Value::Bool(l.index0 == 0),
-            "last" => Value::Bool(l.index0 + 1 == l.length),
-            "length" => Value::Int(l.length as i64),
-            "name" => Value::Str(l.name.clone()),
-            "parentloop" if level > 0 => self.loop_object(level - 1),
-            _ => return None,
-        })
-    }
-
-    fn loop_object(&self, level: usize) -> Value {
-        let mut map = Map::default();
-        for key in [
-            "name", "length", "index", "index0", "rindex", "rindex0", "first", "last",
-        ] {
-            if let Some(v) = self.loop_property(level, key) {
-                map.insert(key.to_owned(), v);
-            }
-        }
-        Value::from(map)
-    }
-
-    fn condition(&mut self, sh: &mut Shared<'_>, tpl: &Parsed, c: &Condition) -> Result<bool> {
+    fn condition(&self, sh: &Shared<'_>, fr: &Frame<'_>, c: &Condition) -> Result<bool> {
         let last = c.terms.len() - 1;
-        let mut result = self.comparison(sh, tpl, &c.terms[last])?;
+        let mut result = self.comparison(sh, fr, &c.terms[last])?;
         for i in (0..last).rev() {
-            let left = self.comparison(sh, tpl, &c.terms[i])?;
+            let left = self.comparison(sh, fr, &c.terms[i])?;
             result = match c.ops[i] {
                 Logic::And => left && result,
                 Logic::Or => left || result,
@@ -625,21 +725,21 @@ impl<'g> Renderer<'g> {
         Ok(result)
     }
 
-    fn comparison(&mut self, sh: &mut Shared<'_>, tpl: &Parsed, c: &Comparison) -> Result<bool> {
+    fn comparison(&self, sh: &Shared<'_>, fr: &Frame<'_>, c: &Comparison) -> Result<bool> {
         let (left, op, right, span) = match c {
-            Comparison::Test(expr) => return Ok(self.eval(sh, tpl, expr)?.is_truthy()),
+            Comparison::Test(expr) => return Ok(self.operand(sh, fr, expr)?.is_truthy()),
             Comparison::Compare(l, op, r, span) => (l, *op, r, *span),
         };
-        let left = self.eval(sh, tpl, left)?;
-        let right = self.eval(sh, tpl, right)?;
-        if let (Some(a), Some(b)) = (val_str(&left), val_str(&right)) {
+        let left = self.operand(sh, fr, left)?;
+        let right = self.operand(sh, fr, right)?;
+        if let (Some(a), Some(b)) = (left.as_str(), right.as_str()) {
             match op {
                 CompareOp::Eq => return Ok(a == b),
                 CompareOp::Ne => return Ok(a != b),
                 _ => {}
             }
         }
-        let (left, right) = (left.into_value(), right.into_value());
+        let (left, right) = (left.value_ref(), right.value_ref());
         Ok(match op {
             CompareOp::Eq => left.liquid_eq(&right),
             CompareOp::Ne => !left.liquid_eq(&right),
@@ -651,7 +751,7 @@ impl<'g> Renderer<'g> {
                 }
                 let Some(order) = left.liquid_cmp(&right) else {
                     return Err(error_at(
-                        tpl,
+                        fr.tpl,
                         span,
                         ErrorKind::Type,
                         format!(
@@ -672,14 +772,14 @@ impl<'g> Renderer<'g> {
     }
 
     fn integer_arg(
-        &mut self,
-        sh: &mut Shared<'_>,
-        tpl: &Parsed,
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
         expr: &Expr,
         what: &str,
         tag: Span,
     ) -> Result<i64> {
-        let value = self.eval(sh, tpl, expr)?.into_value();
+        let value = self.eval(sh, fr, expr)?.into_value();
         let n = match &value {
             Value::Int(i) => Some(*i),
             Value::Float(f) if f.is_finite() => Some(*f as i64),
@@ -689,7 +789,7 @@ impl<'g> Renderer<'g> {
         n.ok_or_else(|| {
             let span = expr_span(expr).unwrap_or(tag);
             error_at(
-                tpl,
+                fr.tpl,
                 span,
                 ErrorKind::Type,
                 format!(
@@ -700,367 +800,158 @@ impl<'g> Renderer<'g> {
             )
         })
     }
-
-    fn for_loop(
-        &mut self,
-        sh: &mut Shared<'_>,
-        tpl: &Parsed,
-        f: &ForLoop,
-        out: &mut String,
-    ) -> Result<Flow> {
-        let collection = self.eval(sh, tpl, &f.collection)?;
-        let items = Items::new(collection);
-        let total = items.len();
-        let from = match &f.offset {
-            None => 0,
-            Some(Offset::Continue) => self
-                .offsets
-                .iter()
-                .find(|(n, _)| *n == f.name)
-                .map_or(0, |(_, o)| *o),
-            Some(Offset::Expr(e)) => {
-                self.integer_arg(sh, tpl, e, "offset", f.span)?.max(0) as usize
-            }
-        };
-        let from = from.min(total);
-        let to = match &f.limit {
-            None => total,
-            Some(e) => {
-                let limit = self.integer_arg(sh, tpl, e, "limit", f.span)?.max(0) as usize;
-                from.saturating_add(limit).min(total)
-            }
-        };
-        if !f.tablerow {
-            match self.offsets.iter_mut().find(|(n, _)| *n == f.name) {
-                Some(slot) => slot.1 = to,
-                None => self.offsets.push((f.name.clone(), to)),
-            }
-        }
-        let length = to - from;
-        if f.tablerow {
-            let cols = match &f.cols {
-                None => length.max(1),
-                Some(e) => {
-                    let cols = self.integer_arg(sh, tpl, e, "cols", f.span)?;
-                    if cols <= 0 {
-                        return Err(error_at(
-                            tpl,
-                            expr_span(e).unwrap_or(f.span),
-                            ErrorKind::Type,
-                            format!("`cols` must be at least 1, found {cols}"),
-                        ));
-                    }
-                    cols as usize
-                }
-            };
-            return self.tablerow(sh, tpl, f, &items, from, length, cols, out);
-        }
-        if length == 0 {
-            if let Some(otherwise) = &f.otherwise {
-                return self.nested(sh, tpl, otherwise, out, f.span);
-            }
-            return Ok(Flow::Normal);
-        }
-        self.stack.push((f.var.clone(), Val::Owned(Value::Nil)));
-        self.loops.push(LoopState {
-            name: f.name.clone(),
-            index0: 0,
-            length,
-        });
-        let result = self.iterate(sh, tpl, f, &items, from, length, out);
-        self.loops.pop();
-        self.stack.pop();
-        result.map(|_| Flow::Normal)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn iterate(
-        &mut self,
-        sh: &mut Shared<'_>,
-        tpl: &Parsed,
-        f: &ForLoop,
-        items: &Items<'g>,
-        from: usize,
-        length: usize,
-        out: &mut String,
-    ) -> Result<()> {
-        for i in 0..length {
-            self.count_iteration(sh, tpl, f.span)?;
-            let index = if f.reversed {
-                from + length - 1 - i
-            } else {
-                from + i
-            };
-            let slot = self.stack.len() - 1;
-            self.stack[slot].1 = items.get(index);
-            if let Some(l) = self.loops.last_mut() {
-                l.index0 = i;
-            }
-            if self.nested(sh, tpl, &f.body, out, f.span)? == Flow::Break {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    fn count_iteration(&self, sh: &mut Shared<'_>, tpl: &Parsed, span: Span) -> Result<()> {
-        sh.iterations += 1;
-        let limit = sh.config.limits.max_loop_iterations;
-        if sh.iterations > limit {
-            return Err(error_at(
-                tpl,
-                span,
-                ErrorKind::LimitExceeded,
-                format!("more than {limit} loop iterations in one render"),
-            ));
-        }
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn tablerow(
-        &mut self,
-        sh: &mut Shared<'_>,
-        tpl: &Parsed,
-        f: &ForLoop,
-        items: &Items<'g>,
-        from: usize,
-        length: usize,
-        cols: usize,
-        out: &mut String,
-    ) -> Result<Flow> {
-        out.push_str("<tr class=\"row1\">\n");
-        self.stack.push((f.var.clone(), Val::Owned(Value::Nil)));
-        self.stack
-            .push((Arc::from("tablerowloop"), Val::Owned(Value::Nil)));
-        let mut result = Ok(());
-        for i in 0..length {
-            if let Err(e) = self.count_iteration(sh, tpl, f.span) {
-                result = Err(e);
-                break;
-            }
-            let (col0, row) = (i % cols, i / cols + 1);
-            let col_last = col0 + 1 == cols || i + 1 == length;
-            let mut info = Map::default();
-            let fields: [(&str, Value); 12] = [
-                ("col", Value::Int(col0 as i64 + 1)),
-                ("col0", Value::Int(col0 as i64)),
-                ("col_first", Value::Bool(col0 == 0)),
-                ("col_last", Value::Bool(col0 + 1 == cols)),
-                ("first", Value::Bool(i == 0)),
-                ("index", Value::Int(i as i64 + 1)),
-                ("index0", Value::Int(i as i64)),
-                ("last", Value::Bool(i + 1 == length)),
-                ("length", Value::Int(length as i64)),
-                ("rindex", Value::Int((length - i) as i64)),
-                ("rindex0", Value::Int((length - i) as i64 - 1)),
-                ("row", Value::Int(row as i64)),
-            ];
-            for (k, v) in fields {
-                info.insert(k.to_owned(), v);
-            }
-            let n = self.stack.len();
-            self.stack[n - 2].1 = items.get(from + i);
-            self.stack[n - 1].1 = Val::Owned(Value::from(info));
-            out.push_str(&format!("<td class=\"col{}\">", col0 + 1));
-            let flow = match self.nested(sh, tpl, &f.body, out, f.span) {
-                Ok(flow) => flow,
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            };
-            out.push_str("</td>");
-            if flow == Flow::Break {
-                break;
-            }
-            if col_last && i + 1 != length {
-                out.push_str(&format!("</tr>\n<tr class=\"row{}\">", row + 1));
-            }
-        }
-        self.stack.truncate(self.stack.len() - 2);
-        result?;
-        out.push_str("</tr>\n");
-        Ok(Flow::Normal)
-    }
-
-    fn partial(
-        &mut self,
-        sh: &mut Shared<'_>,
-        tpl: &Parsed,
-        call: &PartialCall,
-        out: &mut String,
-    ) -> Result<Flow> {
-        let name = self.eval(sh, tpl, &call.name)?.into_value();
-        let Value::Str(name) = name else {
-            return Err(error_at(
-                tpl,
-                call.span,
-                ErrorKind::Type,
-                format!("partial name must be a string, found {}", name.type_name()),
-            ));
-        };
-        let limit = sh.config.limits.max_partial_depth;
-        if self.partial_depth >= limit {
-            return Err(error_at(
-                tpl,
-                call.span,
-                ErrorKind::LimitExceeded,
-                format!(
-                    "partials nested deeper than the limit of {limit} (does \"{name}\" include itself?)"
-                ),
-            ));
-        }
-        let partial = sh.env.partial(&name).map_err(|e| {
-            Stop::Error(e.with_span(&tpl.source, call.span).with_template(&tpl.name))
-        })?;
-        let mut args = Vec::with_capacity(call.args.len());
-        for (k, e) in &call.args {
-            args.push((k.clone(), self.eval(sh, tpl, e)?));
-        }
-        let var: Arc<str> = call.alias.clone().unwrap_or_else(|| Arc::from(&*name));
-        let bound = match &call.bound {
-            Some((e, is_for)) => Some((self.eval(sh, tpl, e)?, *is_for)),
-            None if !call.isolated => self.root(&name).map(|v| (v, false)),
-            None => None,
-        };
-        if call.isolated {
-            self.render_isolated(sh, &partial, var, bound, args, out)?;
-            return Ok(Flow::Normal);
-        }
-        // `include` shares this renderer's variables; an array bound with `with` or
-        // `for` renders the partial once per item.
-        let base = self.stack.len();
-        self.stack.extend(args);
-        self.partial_depth += 1;
-        let result = match bound {
-            Some((value, _)) if is_list(&value) => {
-                let items = Items::new(value);
-                self.stack.push((var, Val::Owned(Value::Nil)));
-                let mut flow = Ok(Flow::Normal);
-                for i in 0..items.len() {
-                    let top = self.stack.len() - 1;
-                    self.stack[top].1 = items.get(i);
-                    flow = self.nested(sh, &partial, &partial.root, out, call.span);
-                    if !matches!(flow, Ok(Flow::Normal)) {
-                        break;
-                    }
-                }
-                flow
-            }
-            Some((value, _)) => {
-                self.stack.push((var, value));
-                self.nested(sh, &partial, &partial.root, out, call.span)
-            }
-            None => self.nested(sh, &partial, &partial.root, out, call.span),
-        };
-        self.partial_depth -= 1;
-        self.stack.truncate(base);
-        result
-    }
-
-    fn render_isolated(
-        &mut self,
-        sh: &mut Shared<'_>,
-        partial: &Parsed,
-        var: Arc<str>,
-        bound: Option<(Val<'g>, bool)>,
-        args: Vec<(Arc<str>, Val<'g>)>,
-        out: &mut String,
-    ) -> Result<()> {
-        // A rendered partial sees only its arguments, as variables of its own: it may
-        // reassign them. `for` adds a `forloop` that is no parent of the partial's loops.
-        let mut child: Renderer<'g> = Renderer::new(&(), self.partial_depth + 1);
-        child.depth = self.depth;
-        child.locals = args;
-        match bound {
-            Some((value, true)) if is_list(&value) => {
-                let items = Items::new(value);
-                let length = items.len();
-                let name: Arc<str> = Arc::from(format!("{var}-{}", partial.name));
-                for i in 0..length {
-                    self.count_iteration(sh, partial, Span::default())?;
-                    child.assign(&var, items.get(i));
-                    child.loops.push(LoopState {
-                        name: name.clone(),
-                        index0: i,
-                        length,
-                    });
-                    let forloop = child.loop_object(0);
-                    child.loops.clear();
-                    child.assign(&Arc::from("forloop"), Val::Owned(forloop));
-                    child.nested(sh, partial, &partial.root, out, Span::default())?;
-                }
-            }
-            Some((value, _)) => {
-                child.assign(&var, value);
-                child.nested(sh, partial, &partial.root, out, Span::default())?;
-            }
-            None => {
-                child.nested(sh, partial, &partial.root, out, Span::default())?;
-            }
-        }
-        Ok(())
-    }
 }
 
-/// The items a loop walks, without copying host arrays.
-enum Items<'g> {
-    Owned(Arc<Vec<Value>>),
-    Borrowed(&'g [Value]),
-    Host(&'g dyn ObjectView),
-    Range(i64, i64),
-    One(Val<'g>),
-    None,
+/// What evaluating an expression gave, read in place where possible.
+enum Got<'r, 'g> {
+    /// An undefined path.
+    Undefined,
+    /// A variable of the scope or the loop stack, not copied.
+    Stored(&'r Val<'g>),
+    /// A value inside the globals, not copied.
+    Global(&'g Value),
+    /// A literal of the template, not copied.
+    Literal(&'r Value),
+    /// A value found or made by the lookup.
+    New(Val<'g>),
 }
 
-impl<'g> Items<'g> {
-    fn new(value: Val<'g>) -> Self {
-        match value {
-            Val::Borrowed(Borrowed::Value(Value::Array(items))) => Items::Borrowed(items),
-            Val::Borrowed(Borrowed::Value(v)) => Items::new(Val::Owned(v.clone())),
-            Val::Owned(Value::Array(items)) => Items::Owned(items),
-            Val::Owned(Value::Range(a, b)) => Items::Range(a, b),
-            Val::Owned(v @ Value::Object(_)) => match v.to_array() {
-                Value::Array(items) => Items::Owned(items),
-                _ => Items::None,
-            },
-            Val::Owned(Value::Str(s)) if !s.is_empty() => Items::One(Val::Owned(Value::Str(s))),
-            Val::Borrowed(Borrowed::Str(s)) if !s.is_empty() => Items::One(Val::str(s)),
-            Val::Borrowed(Borrowed::Object(o)) if o.is_array() => Items::Host(o),
-            Val::Borrowed(Borrowed::Object(o)) => Items::new(Val::Owned(o.to_value())),
-            _ => Items::None,
+static NIL: Value = Value::Nil;
+
+impl<'r, 'g> Got<'r, 'g> {
+    fn from_val(v: Option<Val<'g>>) -> Self {
+        match v {
+            Some(Val::Borrowed(Borrowed::Value(v))) => Got::Global(v),
+            Some(v) => Got::New(v),
+            None => Got::Undefined,
         }
     }
 
-    fn len(&self) -> usize {
+    /// The property `key`, including `size`, `first` and `last`.
+    fn get(&self, key: &str, hint: &KeyHint) -> Got<'r, 'g> {
+        match self.find(key, hint) {
+            Some(found) => Got::Global(found),
+            None => self.get_slow(key, hint),
+        }
+    }
+
+    /// The property `key` when this is an object inside the globals that has it.
+    #[inline]
+    fn find(&self, key: &str, hint: &KeyHint) -> Option<&'g Value> {
         match self {
-            Items::Owned(items) => items.len(),
-            Items::Borrowed(items) => items.len(),
-            Items::Host(o) => o.size(),
-            Items::Range(a, b) => range_len(*a, *b) as usize,
-            Items::One(_) => 1,
-            Items::None => 0,
+            Got::Global(Value::Object(map))
+            | Got::Stored(Val::Borrowed(Borrowed::Value(Value::Object(map)))) => {
+                hint.find(map, key)
+            }
+            _ => None,
         }
     }
 
-    fn get(&self, i: usize) -> Val<'g> {
+    /// [`Got::get`] for everything but objects inside the globals that have the key.
+    #[inline(never)]
+    fn get_slow(&self, key: &str, hint: &KeyHint) -> Got<'r, 'g> {
         match self {
-            Items::Owned(items) => Val::Owned(items[i].clone()),
-            Items::Borrowed(items) => Val::value(&items[i]),
-            Items::Host(o) => o.index(i as i64).unwrap_or(Val::Owned(Value::Nil)),
-            Items::Range(a, _) => Val::Owned(Value::Int(a + i as i64)),
-            Items::One(v) => v.clone(),
-            Items::None => Val::Owned(Value::Nil),
+            Got::Global(v) => get_global(v, key, hint),
+            Got::Stored(Val::Borrowed(Borrowed::Value(v))) => get_global(v, key, hint),
+            Got::Stored(v) => Got::from_val(v.get_hinted(key, hint)),
+            Got::New(v) => Got::from_val(v.get_hinted(key, hint)),
+            Got::Literal(v) => Got::from_val(v.get(key).map(Val::Owned)),
+            Got::Undefined => Got::Undefined,
+        }
+    }
+
+    /// Item `index`.
+    fn index(&self, index: i64) -> Got<'r, 'g> {
+        match self {
+            Got::Global(v) => Got::from_val(Val::value(v).index(index)),
+            Got::Stored(v) => Got::from_val(v.index(index)),
+            Got::New(v) => Got::from_val(v.index(index)),
+            Got::Literal(v) => Got::from_val(v.index(index).map(Val::Owned)),
+            Got::Undefined => Got::Undefined,
+        }
+    }
+
+    /// `[key]`: an item for a number, a property for a string.
+    fn dynamic(&self, key: &Value) -> Got<'r, 'g> {
+        match key {
+            Value::Int(i) => self.index(*i),
+            Value::Float(f) => self.index(*f as i64),
+            Value::Str(s) => self.get(s, &KeyHint::default()),
+            _ => Got::Undefined,
+        }
+    }
+
+    /// The value, copied if it is stored (nil if undefined).
+    fn into_val(self) -> Val<'g> {
+        match self {
+            Got::Undefined => Val::Owned(Value::Nil),
+            Got::Stored(v) => v.clone(),
+            Got::Global(v) => Val::value(v),
+            Got::Literal(v) => Val::Owned(v.clone()),
+            Got::New(v) => v,
+        }
+    }
+
+    /// The owned value.
+    fn into_value(self) -> Value {
+        match self {
+            Got::Undefined => Value::Nil,
+            Got::Stored(v) => v.clone().into_value(),
+            Got::Global(v) | Got::Literal(v) => v.clone(),
+            Got::New(v) => v.into_value(),
+        }
+    }
+
+    /// The value as a `&Value`, copying only host data that is not one.
+    #[inline]
+    fn value_ref(&self) -> Cow<'_, Value> {
+        match self {
+            Got::Undefined => Cow::Borrowed(&NIL),
+            Got::Stored(v) => v.value_ref(),
+            Got::Global(v) | Got::Literal(v) => Cow::Borrowed(*v),
+            Got::New(v) => v.value_ref(),
+        }
+    }
+
+    fn write_to(&self, out: &mut String) {
+        match self {
+            Got::Undefined => {}
+            Got::Stored(v) => v.write_to(out),
+            Got::Global(v) | Got::Literal(v) => v.write_to(out),
+            Got::New(v) => v.write_to(out),
+        }
+    }
+
+    fn is_truthy(&self) -> bool {
+        match self {
+            Got::Undefined => false,
+            Got::Stored(v) => v.is_truthy(),
+            Got::Global(v) | Got::Literal(v) => v.is_truthy(),
+            Got::New(v) => v.is_truthy(),
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Got::Undefined => None,
+            Got::Stored(v) => val_str(v),
+            Got::Global(v) | Got::Literal(v) => v.as_str(),
+            Got::New(v) => val_str(v),
         }
     }
 }
 
-fn is_list(value: &Val<'_>) -> bool {
-    match value {
-        Val::Owned(Value::Array(_)) | Val::Borrowed(Borrowed::Value(Value::Array(_))) => true,
-        Val::Borrowed(Borrowed::Object(o)) => o.is_array(),
-        _ => false,
+/// The property `key` of a value inside the globals.
+fn get_global<'r, 'g>(v: &'g Value, key: &str, hint: &KeyHint) -> Got<'r, 'g> {
+    if let Value::Object(map) = v {
+        if let Some(found) = hint.find(map, key) {
+            return Got::Global(found);
+        }
+    }
+    // `size`, `first` and `last`.
+    match v.get(key) {
+        Some(found) => Got::New(Val::Owned(found)),
+        None => Got::Undefined,
     }
 }
 
@@ -1119,6 +1010,7 @@ fn undefined_path(expr: &Expr, source: &str) -> String {
     }
 }
 
+#[cold]
 fn filter_error(tpl: &Parsed, span: Span, name: &str, e: FilterError) -> Stop {
     let kind = match e {
         FilterError::StringTooLarge { .. } | FilterError::ArrayTooLarge { .. } => {

@@ -7,9 +7,10 @@
 //! into `Value`s just to be looked up: the renderer walks it through
 //! [`ObjectView`] and only materializes what a filter needs.
 
-use std::cmp::Ordering;
+use std::cmp::Ordering as CmpOrdering;
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use indexmap::IndexMap;
 
@@ -18,7 +19,12 @@ use indexmap::IndexMap;
 pub type Map = IndexMap<String, Value, foldhash::fast::RandomState>;
 
 /// A Liquid value owned by the renderer.
+///
+/// The tag is a whole word (`repr(u64)`) so that moving a value copies aligned words:
+/// with a byte tag, `Bool` sits at byte 1 and every move copies bytes 1 to 7 apart,
+/// which stalls the loads that read the value back.
 #[derive(Clone, Debug, Default)]
+#[repr(u64)]
 pub enum Value {
     /// `nil`, and what an undefined variable evaluates to.
     #[default]
@@ -243,7 +249,7 @@ impl Value {
 
     /// Liquid's ordering for `<`, `>`, `<=`, `>=` and sorting. `None` when the two cannot
     /// be compared.
-    pub fn liquid_cmp(&self, other: &Value) -> Option<Ordering> {
+    pub fn liquid_cmp(&self, other: &Value) -> Option<CmpOrdering> {
         use Value::*;
         match (self, other) {
             (Int(a), Int(b)) => Some(a.cmp(b)),
@@ -253,7 +259,7 @@ impl Value {
             (Str(a), Str(b)) => Some(a.cmp(b)),
             (Date(a), Date(b)) => Some(a.at.cmp(&b.at)),
             (Bool(a), Bool(b)) => Some(a.cmp(b)),
-            (Nil, Nil) => Some(Ordering::Equal),
+            (Nil, Nil) => Some(CmpOrdering::Equal),
             _ => None,
         }
     }
@@ -467,10 +473,55 @@ pub trait ObjectView: Sync {
 
     /// A full owned copy, for filters and loops that need one.
     fn to_value(&self) -> Value;
+
+    /// [`ObjectView::get`], with where the key was found last time in an object of
+    /// this kind. Implementations that keep keys in order may check there first and
+    /// update the hint; the default ignores it.
+    fn get_hinted(&self, key: &str, hint: &KeyHint) -> Option<Val<'_>> {
+        let _ = hint;
+        self.get(key)
+    }
+}
+
+/// Where a key was found the last time a path looked it up, so that the next lookup
+/// in an object of the same shape (the next item of a loop, the next record) compares
+/// one key instead of hashing.
+///
+/// Templates are shared between threads, so the position is an atomic; a stale or
+/// foreign hint only costs the one comparison.
+#[derive(Debug)]
+pub struct KeyHint(AtomicU32);
+
+impl Default for KeyHint {
+    fn default() -> Self {
+        KeyHint(AtomicU32::new(u32::MAX))
+    }
+}
+
+impl KeyHint {
+    /// The value of `key` in `map`.
+    #[inline]
+    pub fn find<'m>(&self, map: &'m Map, key: &str) -> Option<&'m Value> {
+        let at = self.0.load(Ordering::Relaxed) as usize;
+        if let Some((k, v)) = map.get_index(at) {
+            if k == key {
+                return Some(v);
+            }
+        }
+        self.find_and_remember(map, key)
+    }
+
+    #[inline(never)]
+    fn find_and_remember<'m>(&self, map: &'m Map, key: &str) -> Option<&'m Value> {
+        let (at, _, v) = map.get_full(key)?;
+        self.0.store(at as u32, Ordering::Relaxed);
+        Some(v)
+    }
 }
 
 /// A value during a render: owned, or borrowed from the host's data.
 #[derive(Clone, Copy, Debug)]
+#[repr(u64)]
 pub enum Borrowed<'a> {
     /// A [`Value`] the host owns (globals built as `Value`s).
     Value(&'a Value),
@@ -554,6 +605,15 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// The value as a `&Value`, copying only host data that is not a [`Value`].
+    pub fn value_ref(&self) -> std::borrow::Cow<'_, Value> {
+        match self {
+            Val::Owned(v) => std::borrow::Cow::Borrowed(v),
+            Val::Borrowed(Borrowed::Value(v)) => std::borrow::Cow::Borrowed(*v),
+            other => std::borrow::Cow::Owned(other.clone().into_value()),
+        }
+    }
+
     /// Appends the text Liquid outputs for this value.
     pub fn write_to(&self, out: &mut String) {
         match self {
@@ -566,20 +626,37 @@ impl<'a> Val<'a> {
 
     /// Looks up a property, including `size`, `first` and `last`.
     pub fn get(&self, key: &str) -> Option<Val<'a>> {
+        self.get_hinted(key, &KeyHint::default())
+    }
+
+    /// [`Val::get`], trying first where `hint` says the key was last time.
+    #[inline]
+    pub fn get_hinted(&self, key: &str, hint: &KeyHint) -> Option<Val<'a>> {
+        if let Val::Borrowed(Borrowed::Value(Value::Object(map))) = self {
+            if let Some(v) = hint.find(map, key) {
+                return Some(Val::value(v));
+            }
+        }
+        self.get_slow(key, hint)
+    }
+
+    fn get_slow(&self, key: &str, hint: &KeyHint) -> Option<Val<'a>> {
         match self {
-            Val::Owned(v) => v.get(key).map(Val::Owned),
-            Val::Borrowed(Borrowed::Value(v)) => match v {
-                Value::Object(map) => map.get(key).map(Val::value),
+            Val::Owned(v) => match v {
+                Value::Object(map) => hint.find(map, key).cloned(),
                 _ => None,
             }
-            .or_else(|| v.get(key).map(Val::Owned)),
+            .or_else(|| v.get(key))
+            .map(Val::Owned),
+            // The hint was tried: what is left is `size`, `first` and `last`.
+            Val::Borrowed(Borrowed::Value(v)) => v.get(key).map(Val::Owned),
             Val::Borrowed(Borrowed::Str(s) | Borrowed::Date { text: s, .. }) => match key {
                 "size" => Some(Val::Owned(Value::Int(s.chars().count() as i64))),
                 _ => None,
             },
             Val::Borrowed(Borrowed::Object(o)) => {
                 let o: &'a dyn ObjectView = *o;
-                o.get(key).or_else(|| match key {
+                o.get_hinted(key, hint).or_else(|| match key {
                     "size" => Some(Val::Owned(Value::Int(o.size() as i64))),
                     "first" if o.is_array() => o.index(0),
                     "last" if o.is_array() => o.index(-1),
@@ -686,6 +763,10 @@ impl ObjectView for Map {
         self.get(key).map(Val::value)
     }
 
+    fn get_hinted(&self, key: &str, hint: &KeyHint) -> Option<Val<'_>> {
+        hint.find(self, key).map(Val::value)
+    }
+
     fn size(&self) -> usize {
         self.len()
     }
@@ -700,6 +781,13 @@ impl ObjectView for Value {
     fn get(&self, key: &str) -> Option<Val<'_>> {
         match self {
             Value::Object(map) => map.get(key).map(Val::value),
+            _ => None,
+        }
+    }
+
+    fn get_hinted(&self, key: &str, hint: &KeyHint) -> Option<Val<'_>> {
+        match self {
+            Value::Object(map) => hint.find(map, key).map(Val::value),
             _ => None,
         }
     }

@@ -23,6 +23,7 @@ use crate::liquid::{Environment, Error as LiquidError, ErrorKind, Template};
 use crate::promo::record::Record;
 use crate::promo::schema::EventKind;
 
+pub mod channel;
 mod outcome;
 
 pub use outcome::{FieldWarning, Outcome};

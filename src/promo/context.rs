@@ -13,6 +13,7 @@
 use liquid_value::{Borrowed, Map, ObjectView, Val, Value};
 use serde_json_borrow::Value as Json;
 
+use super::profile::Profile;
 use super::record::{Event, PropValue, Record};
 use super::schema;
 use crate::liquid::value as liquid_value;
@@ -22,7 +23,7 @@ impl ObjectView for Record<'_> {
         match key {
             "Event" => Some(Val::object(&self.event)),
             "EventName" => Some(Val::str(self.event.kind.name())),
-            "Profile" => self.profile.as_ref().map(json_val),
+            "Profile" => self.profile.as_ref().map(|p| Val::object(p)),
             _ => None,
         }
     }
@@ -36,7 +37,7 @@ impl ObjectView for Record<'_> {
         map.insert("Event".to_owned(), self.event.to_value());
         map.insert("EventName".to_owned(), Value::str(self.event.kind.name()));
         if let Some(profile) = &self.profile {
-            map.insert("Profile".to_owned(), json_value(profile));
+            map.insert("Profile".to_owned(), profile.to_value());
         }
         Value::from(map)
     }
@@ -67,6 +68,24 @@ impl ObjectView for Event<'_> {
         for (k, v) in &self.custom {
             map.insert(k.to_string(), json_value(v));
         }
+        Value::from(map)
+    }
+}
+
+impl ObjectView for Profile<'_> {
+    fn get(&self, key: &str) -> Option<Val<'_>> {
+        self.get(key).map(json_val)
+    }
+
+    fn size(&self) -> usize {
+        self.len()
+    }
+
+    fn to_value(&self) -> Value {
+        let map: Map = self
+            .iter()
+            .map(|(k, v)| (k.to_owned(), json_value(v)))
+            .collect();
         Value::from(map)
     }
 }

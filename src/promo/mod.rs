@@ -18,6 +18,7 @@ use crate::liquid::{Environment, UndefinedPolicy};
 
 pub mod context;
 pub mod filters;
+pub mod profile;
 pub mod record;
 pub mod schema;
 

@@ -18,8 +18,10 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use serde_json_borrow::Value as Json;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json_borrow::{KeyStrType, Value as Json};
 
+use super::profile::{Profile, ProfileSeed};
 use super::schema::{self, DataType, EventKind, PROPERTY_COUNT, PropertyId};
 
 /// Why a record was refused. The message says what was expected and what came; the
@@ -139,8 +141,8 @@ pub struct Record<'a> {
     pub ts: Option<i64>,
     /// The event.
     pub event: Event<'a>,
-    /// The profile as given.
-    pub profile: Option<Json<'a>>,
+    /// The profile as given, read lazily.
+    pub profile: Option<Profile<'a>>,
 }
 
 /// How records are read.
@@ -159,11 +161,20 @@ impl Default for RecordOptions {
 }
 
 impl<'a> Record<'a> {
-    /// Parses and validates one record, borrowing strings from `line` where it can.
+    /// Parses and validates one record, borrowing strings from `line` where it can. The
+    /// profile is read lazily (see [`Profile`]).
     pub fn parse(line: &'a str, options: &RecordOptions) -> Result<Record<'a>, RecordError> {
-        let json: Json<'a> = serde_json::from_str(line).map_err(|e| RecordError::Json {
+        let json_error = |e: serde_json::Error| RecordError::Json {
             message: e.to_string(),
-        })?;
+        };
+        // An object is read field by field, so that the profile can be read lazily and
+        // unknown fields skipped; anything else is parsed whole, for its error to say
+        // what it is.
+        if line.trim_start().starts_with('{') {
+            let parts: Parts<'a> = serde_json::from_str(line).map_err(json_error)?;
+            return Record::from_parts(parts, options);
+        }
+        let json: Json<'a> = serde_json::from_str(line).map_err(json_error)?;
         Record::from_json(json, options)
     }
 
@@ -176,19 +187,36 @@ impl<'a> Record<'a> {
                 found: describe(&json),
             });
         };
-        let (mut identity, mut ts, mut name, mut data, mut profile) =
-            (None, None, None, None, None);
+        let mut parts = Parts::default();
         for (key, value) in fields.into_vec() {
             match &*key {
-                "identity" => identity = text_of(value, "identity")?,
-                "ts" => ts = timestamp(&value)?,
-                "evtName" => name = Some(value),
-                "evtData" => data = Some(value),
-                "profileData" => profile = Some(value),
+                "identity" => parts.identity = Some(value),
+                "ts" => parts.ts = Some(value),
+                "evtName" => parts.name = Some(value),
+                "evtData" => parts.data = Some(value),
+                "profileData" => {
+                    parts.profile = match value {
+                        Json::Null => Ok(None),
+                        Json::Object(object) => Ok(Some(Profile::from_object(object))),
+                        other => Err(describe(&other)),
+                    }
+                }
                 _ => {}
             }
         }
-        let kind = match name {
+        Record::from_parts(parts, options)
+    }
+
+    fn from_parts(parts: Parts<'a>, options: &RecordOptions) -> Result<Record<'a>, RecordError> {
+        let identity = match parts.identity {
+            Some(value) => text_of(value, "identity")?,
+            None => None,
+        };
+        let ts = match &parts.ts {
+            Some(value) => timestamp(value)?,
+            None => None,
+        };
+        let kind = match parts.name {
             None | Some(Json::Null) => return Err(RecordError::MissingEvent),
             Some(Json::Str(name)) => {
                 EventKind::from_name(&name).ok_or_else(|| RecordError::UnknownEvent {
@@ -209,7 +237,7 @@ impl<'a> Record<'a> {
             props: Default::default(),
             custom: Vec::new(),
         };
-        match data {
+        match parts.data {
             None | Some(Json::Null) => {}
             Some(Json::Object(props)) => {
                 let mut names: [Option<Cow<'a, str>>; PROPERTY_COUNT] = Default::default();
@@ -238,23 +266,72 @@ impl<'a> Record<'a> {
                 });
             }
         }
-        let profile = match profile {
-            None | Some(Json::Null) => None,
-            Some(p @ Json::Object(_)) => Some(p),
-            Some(other) => {
-                return Err(RecordError::Field {
-                    field: "profileData",
-                    expected: "an object",
-                    found: describe(&other),
-                });
-            }
-        };
+        let profile = parts.profile.map_err(|found| RecordError::Field {
+            field: "profileData",
+            expected: "an object",
+            found,
+        })?;
         Ok(Record {
             identity,
             ts,
             event,
             profile,
         })
+    }
+}
+
+/// The top-level fields of a record, before validation.
+struct Parts<'a> {
+    identity: Option<Json<'a>>,
+    ts: Option<Json<'a>>,
+    name: Option<Json<'a>>,
+    data: Option<Json<'a>>,
+    /// The profile, or a description of what came instead of an object.
+    profile: Result<Option<Profile<'a>>, String>,
+}
+
+impl Default for Parts<'_> {
+    fn default() -> Self {
+        Parts {
+            identity: None,
+            ts: None,
+            name: None,
+            data: None,
+            profile: Ok(None),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Parts<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PartsVisitor)
+    }
+}
+
+struct PartsVisitor;
+
+impl<'de> Visitor<'de> for PartsVisitor {
+    type Value = Parts<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a record object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parts<'de>, A::Error> {
+        let mut parts = Parts::default();
+        while let Some(key) = map.next_key::<KeyStrType<'de>>()? {
+            match &*key {
+                "identity" => parts.identity = Some(map.next_value()?),
+                "ts" => parts.ts = Some(map.next_value()?),
+                "evtName" => parts.name = Some(map.next_value()?),
+                "evtData" => parts.data = Some(map.next_value()?),
+                "profileData" => parts.profile = map.next_value_seed(ProfileSeed)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(parts)
     }
 }
 
@@ -388,8 +465,9 @@ pub fn parse_date(text: &str, zone: Tz) -> Result<DateTime<FixedOffset>, String>
     };
     let time = match time.trim() {
         "" => return Err(format!("{DATE_FORMATS} (the time is missing)")),
-        t => chrono::NaiveTime::parse_from_str(t, "%H:%M:%S")
-            .map_err(|_| format!("{DATE_FORMATS} (the time must be HH:MM:SS)"))?,
+        t => hh_mm_ss(t)
+            .or_else(|| chrono::NaiveTime::parse_from_str(t, "%H:%M:%S").ok())
+            .ok_or_else(|| format!("{DATE_FORMATS} (the time must be HH:MM:SS)"))?,
     };
     let local = NaiveDateTime::new(day_date, time);
     match zone.from_local_datetime(&local) {
@@ -401,6 +479,18 @@ pub fn parse_date(text: &str, zone: Tz) -> Result<DateTime<FixedOffset>, String>
             "a time that exists ({s} is skipped in {zone}, when clocks go forward)"
         )),
     }
+}
+
+/// `HH:MM:SS` read directly: the usual form of a time, and cheaper than a format
+/// string. Anything else is left to chrono.
+fn hh_mm_ss(time: &str) -> Option<chrono::NaiveTime> {
+    let &[h1, h2, b':', m1, m2, b':', s1, s2] = time.as_bytes() else {
+        return None;
+    };
+    let two = |a: u8, b: u8| {
+        (a.is_ascii_digit() && b.is_ascii_digit()).then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+    };
+    chrono::NaiveTime::from_hms_opt(two(h1, h2)?, two(m1, m2)?, two(s1, s2)?)
 }
 
 /// A short description of a JSON value, for error messages.

@@ -296,6 +296,10 @@ pub(super) enum Op {
 }
 
 fn binary(input: &Value, args: &Args<'_>, op: Op) -> Result<Value, FilterError> {
+    // Two integers, the common case: no coercion to decide.
+    if let (Value::Int(x), [Value::Int(y)], []) = (input, args.positional, args.keyword) {
+        return int_arith(op, *x, *y).map(Value::Int);
+    }
     expect_args(args, 1, 1)?;
     let operand = args.get(0).unwrap_or(&Value::Nil);
     arith(op, to_number(input)?, to_number(operand)?).map(Number::into_value)
@@ -370,6 +374,7 @@ pub(super) fn arith(op: Op, a: Number, b: Number) -> Result<Number, FilterError>
     }
 }
 
+#[inline]
 fn int_arith(op: Op, x: i64, y: i64) -> Result<i64, FilterError> {
     if matches!(op, Op::Div | Op::Rem) && y == 0 {
         return Err(FilterError::DivisionByZero);

@@ -1,0 +1,221 @@
+//! One input line to its outcome: the checks a raw line goes through before it is a
+//! record, and the outcome line the batch writes for it.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde_json_borrow::Value as Json;
+
+use crate::message::{Message, Outcome};
+use crate::promo::record::{Record, RecordError, RecordOptions};
+
+/// The outcome of one input line: its [`Outcome`] with the line's number and the
+/// record's `identity`. Serializes as one JSON object, the outcome's keys after `line`
+/// and `identity`:
+///
+/// ```json
+/// {"line": 3, "identity": "u-1", "outcome": "rendered", "fields": {"title": "..."}, "warnings": []}
+/// {"line": 4, "outcome": "failed", "kind": "invalid_json", "message": "not valid JSON: ..."}
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LineOutcome<'a> {
+    /// The line's number in the input, from 1; blank lines are counted, so it is the
+    /// number an editor or `sed -n 17p` shows.
+    pub line: u64,
+    /// The record's `identity`, when it had one, even when the record failed (unless
+    /// the line was not JSON at all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Cow<'a, str>>,
+    /// What became of the record.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+impl LineOutcome<'_> {
+    /// The same outcome, owning its identity.
+    pub fn into_owned(self) -> LineOutcome<'static> {
+        LineOutcome {
+            line: self.line,
+            identity: self.identity.map(|i| Cow::Owned(i.into_owned())),
+            outcome: self.outcome,
+        }
+    }
+
+    /// Appends the outcome as one line of JSON, newline included, to `out`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        // Cannot fail: every map key is a string, and writing to a Vec never fails.
+        serde_json::to_writer(&mut *out, self).expect("an outcome serializes to JSON");
+        out.push(b'\n');
+    }
+}
+
+/// The failure kinds of lines that never became a record. (Records that did are
+/// `invalid_record`, `wrong_event`, or a template failure from [`Message::render`].)
+pub mod kind {
+    /// The line is longer than the batch's limit.
+    pub const LINE_TOO_LONG: &str = "line_too_long";
+    /// The line is not UTF-8.
+    pub const INVALID_UTF8: &str = "invalid_utf8";
+    /// The line is not JSON.
+    pub const INVALID_JSON: &str = "invalid_json";
+    /// The line is JSON but not a valid record: an unknown event, a property of the
+    /// wrong type, an impossible date.
+    pub const INVALID_RECORD: &str = "invalid_record";
+}
+
+/// An input line as the reader delivers it.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Input<'a> {
+    /// The line's bytes, newline excluded.
+    Bytes(&'a [u8]),
+    /// A line over the limit, of this many bytes, not kept.
+    TooLong(u64),
+}
+
+/// Renders one input line: checks it, reads the record and renders the message.
+pub(super) fn outcome<'a>(
+    message: &Message,
+    options: &RecordOptions,
+    max_line_bytes: usize,
+    number: u64,
+    input: Input<'a>,
+) -> LineOutcome<'a> {
+    let (identity, outcome) = match input {
+        Input::TooLong(length) => (None, too_long(length, max_line_bytes)),
+        Input::Bytes(bytes) if bytes.len() > max_line_bytes => {
+            (None, too_long(bytes.len() as u64, max_line_bytes))
+        }
+        Input::Bytes(bytes) => match std::str::from_utf8(bytes) {
+            Err(e) => (None, not_utf8(bytes, &e)),
+            Ok(text) => match Record::parse(text, options) {
+                Ok(record) => {
+                    let outcome = message.render(&record);
+                    (record.identity, outcome)
+                }
+                Err(e) => (identity_of(text), invalid_record(&e)),
+            },
+        },
+    };
+    LineOutcome {
+        line: number,
+        identity,
+        outcome,
+    }
+}
+
+fn too_long(length: u64, limit: usize) -> Outcome {
+    Outcome::failed(
+        kind::LINE_TOO_LONG,
+        format!("the line is {length} bytes long, over the limit of {limit} bytes"),
+    )
+}
+
+fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> Outcome {
+    let at = e.valid_up_to();
+    let message = match (e.error_len(), bytes.get(at)) {
+        (Some(_), Some(byte)) => format!(
+            "not valid UTF-8: byte {} (0x{byte:02x}) is not part of a UTF-8 character",
+            at + 1
+        ),
+        _ => "not valid UTF-8: the line ends inside a character".to_owned(),
+    };
+    Outcome::failed(kind::INVALID_UTF8, message)
+}
+
+fn invalid_record(e: &RecordError) -> Outcome {
+    match e {
+        // serde_json counts lines inside the text, and a line has only one.
+        RecordError::Json { .. } => Outcome::failed(
+            kind::INVALID_JSON,
+            e.to_string().replace(" at line 1 column ", " at column "),
+        ),
+        _ => Outcome::failed(kind::INVALID_RECORD, e.to_string()),
+    }
+}
+
+/// The `identity` of a record that failed validation, so its failure still says whose
+/// it was. Only failed records pay for this second parse.
+fn identity_of(text: &str) -> Option<Cow<'_, str>> {
+    let Ok(Json::Object(fields)) = serde_json::from_str::<Json<'_>>(text) else {
+        return None;
+    };
+    match fields
+        .into_vec()
+        .into_iter()
+        .find(|(k, _)| k == "identity")?
+    {
+        (_, Json::Str(s)) => Some(s),
+        (_, Json::Number(n)) => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::promo::{self, Settings};
+
+    fn message() -> Message {
+        let env = promo::environment(&Settings::default());
+        Message::from_toml(
+            "wallet.toml",
+            r#"
+            event = "CT Points Credited"
+            channel = "sms"
+            [fields]
+            body = "+{{ Event.Points }} for {{ Profile.Name }}"
+            "#,
+            &env,
+        )
+        .unwrap()
+    }
+
+    fn json(line: &[u8]) -> String {
+        let outcome = outcome(
+            &message(),
+            &RecordOptions::default(),
+            100,
+            7,
+            Input::Bytes(line),
+        );
+        let mut out = Vec::new();
+        outcome.write_json(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_rendered_record_carries_its_line_and_identity() {
+        assert_eq!(
+            json(br#"{"identity":"u-1","evtName":"CT Points Credited","evtData":{"points":5}}"#),
+            "{\"line\":7,\"identity\":\"u-1\",\"outcome\":\"rendered\",\"fields\":{\"body\":\"+5 for \"},\"warnings\":[{\"field\":\"body\",\"path\":\"Profile.Name\",\"at\":{\"line\":1,\"col\":28}}]}\n"
+        );
+    }
+
+    #[test]
+    fn a_failed_record_keeps_its_identity() {
+        assert_eq!(
+            json(br#"{"identity":42,"evtName":"CT Points Credited","evtData":{"points":"ten"}}"#),
+            "{\"line\":7,\"identity\":\"42\",\"outcome\":\"failed\",\"kind\":\"invalid_record\",\"message\":\"property \\\"Points\\\": expected a number, found \\\"ten\\\"\"}\n"
+        );
+    }
+
+    #[test]
+    fn lines_that_are_not_records_say_why() {
+        assert_eq!(
+            json(b"{\"evtName\": "),
+            "{\"line\":7,\"outcome\":\"failed\",\"kind\":\"invalid_json\",\"message\":\"not valid JSON: EOF while parsing a value at column 12\"}\n"
+        );
+        assert_eq!(
+            json(b"{\"identity\": \"u-\xff\"}"),
+            "{\"line\":7,\"outcome\":\"failed\",\"kind\":\"invalid_utf8\",\"message\":\"not valid UTF-8: byte 17 (0xff) is not part of a UTF-8 character\"}\n"
+        );
+        assert_eq!(
+            json(b"\"\xe2\x82"),
+            "{\"line\":7,\"outcome\":\"failed\",\"kind\":\"invalid_utf8\",\"message\":\"not valid UTF-8: the line ends inside a character\"}\n"
+        );
+        assert_eq!(
+            json(&[b'x'; 101]),
+            "{\"line\":7,\"outcome\":\"failed\",\"kind\":\"line_too_long\",\"message\":\"the line is 101 bytes long, over the limit of 100 bytes\"}\n"
+        );
+    }
+}

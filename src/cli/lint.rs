@@ -1,0 +1,132 @@
+//! `promo-liquid lint`: static checks of message files and bare templates.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+
+use super::{Exit, read_input};
+use promo_liquid::lint::{self, Diagnostic};
+use promo_liquid::promo::{self, Settings, schema::EventKind};
+
+/// How `lint` prints its findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Like rustc: the finding, its place, the source line with a caret, a help line.
+    Text,
+    /// One JSON object with every file's findings.
+    Json,
+}
+
+/// The arguments of `lint`.
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Message files (.toml) and bare Liquid templates (any other name; `-` reads
+    /// a template from standard input).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The event a bare template is for; repeat it for several. Without it, a bare
+    /// template is for any event. Message files name their own events.
+    #[arg(long = "event", value_name = "NAME")]
+    events: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Exit with 1 when there are warnings, not only errors.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(serde::Serialize)]
+struct FileReport {
+    file: String,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Runs `lint`.
+pub fn run(args: LintArgs) -> Result<Exit> {
+    let events = args
+        .events
+        .iter()
+        .map(|name| {
+            EventKind::from_name(name).with_context(|| {
+                format!(
+                    "--event: {name:?} is not a promo event (did you mean {:?}?)",
+                    EventKind::nearest(name).name()
+                )
+            })
+        })
+        .collect::<Result<Vec<EventKind>>>()?;
+    let sources = args
+        .files
+        .iter()
+        .map(|path| Ok((display_name(path), read_input(path)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let env = promo::environment(&Settings::default());
+    let reports: Vec<FileReport> = sources
+        .iter()
+        .map(|(file, source)| FileReport {
+            file: file.clone(),
+            diagnostics: if file.ends_with(".toml") {
+                lint::lint_message(source, &env)
+            } else {
+                lint::lint_template(source, &events, &env)
+            },
+        })
+        .collect();
+    let (errors, warnings) = reports.iter().fold((0, 0), |(e, w), r| {
+        let (de, dw) = lint::count(&r.diagnostics);
+        (e + de, w + dw)
+    });
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            let all = serde_json::json!({
+                "files": reports,
+                "errors": errors,
+                "warnings": warnings,
+            });
+            serde_json::to_writer_pretty(&mut stdout, &all)?;
+            writeln!(stdout)?;
+        }
+        Format::Text => {
+            for (report, (_, source)) in reports.iter().zip(&sources) {
+                write!(
+                    stdout,
+                    "{}",
+                    lint::render(&report.file, source, &report.diagnostics)
+                )?;
+            }
+            if errors + warnings > 0 {
+                writeln!(
+                    stdout,
+                    "lint: {}, {}",
+                    plural(errors, "error"),
+                    plural(warnings, "warning")
+                )?;
+            }
+        }
+    }
+    stdout.flush().context("cannot write to standard output")?;
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        return Ok(Exit::Failed);
+    }
+    Ok(Exit::Ok)
+}
+
+fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}

@@ -1,0 +1,234 @@
+//! `promo-liquid preview`: a message rendered for sample records of its events (or
+//! for one given record), each field shown with the channel checks.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
+use clap::{Args, ValueEnum};
+
+use super::{Exit, read_input};
+use promo_liquid::lint::preview::{self, Preview};
+use promo_liquid::message::channel::{ChannelReport, describe};
+use promo_liquid::message::{Message, Outcome};
+use promo_liquid::promo::{self, Settings, record::Record, schema::EventKind};
+
+/// How `preview` prints the previews.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Each sample's fields, checks and warnings.
+    Text,
+    /// One JSON object: `{"message", "channel", "previews": [...]}`.
+    Json,
+}
+
+/// The arguments of `preview`.
+#[derive(Args, Debug)]
+pub struct PreviewArgs {
+    /// The message (.toml) or bare Liquid template to preview.
+    message: PathBuf,
+    /// Render for this record (a JSON object) instead of the schema's samples.
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// For a bare template: the event to make samples of (default: all six).
+    #[arg(long, value_name = "NAME")]
+    event: Option<String>,
+    /// The account's time zone (IANA name).
+    #[arg(long, default_value = "UTC", value_parser = super::parse_zone)]
+    tz: Tz,
+    /// Preview as if it were this moment (RFC 3339); sample dates are a week later.
+    #[arg(long, value_parser = parse_now)]
+    now: Option<DateTime<FixedOffset>>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(text).map_err(|e| {
+        format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
+    })
+}
+
+/// Runs `preview`.
+pub fn run(args: PreviewArgs) -> Result<Exit> {
+    let settings = Settings {
+        time_zone: args.tz,
+        strict: false,
+    };
+    let now = args
+        .now
+        .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+    let mut env = promo::environment(&settings);
+    env.set_now(now);
+    let name = args.message.display().to_string();
+    let source = read_input(&args.message)?;
+    let loaded = if name.ends_with(".toml") {
+        Message::from_toml(&name, &source, &env)
+    } else {
+        Message::from_template(&name, &source, &env)
+    };
+    let mut message = match loaded {
+        Ok(message) => message,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(Exit::Failed);
+        }
+    };
+    if let Some(event) = &args.event {
+        let kind = EventKind::from_name(event).with_context(|| {
+            format!(
+                "--event: {event:?} is not a promo event (did you mean {:?}?)",
+                EventKind::nearest(event).name()
+            )
+        })?;
+        if message.events.is_empty() {
+            message.events = vec![kind];
+        }
+    }
+    let previews = match &args.record {
+        Some(path) => vec![preview_record(&message, &settings, path)?],
+        None => preview::samples(&message, now, args.tz)
+            .into_iter()
+            .map(|sample| {
+                let line = sample.record.to_string();
+                let label = format!("{}: {}", sample.event.name(), sample.kind.label());
+                match Record::parse(&line, &settings.record_options()) {
+                    Ok(record) => preview::preview(&message, &record, label),
+                    Err(e) => Preview {
+                        label,
+                        outcome: Outcome::failed("invalid_record", e.to_string()),
+                        checks: None,
+                    },
+                }
+            })
+            .collect(),
+    };
+    print(&message, &previews, args.format)?;
+    Ok(if previews.iter().any(Preview::has_errors) {
+        Exit::Failed
+    } else {
+        Exit::Ok
+    })
+}
+
+fn preview_record(message: &Message, settings: &Settings, path: &Path) -> Result<Preview> {
+    let text = read_input(path)?;
+    let label = path.display().to_string();
+    Ok(match Record::parse(&text, &settings.record_options()) {
+        Ok(record) => preview::preview(message, &record, label),
+        Err(e) => Preview {
+            outcome: Outcome::failed("invalid_record", format!("record {label}: {e}")),
+            label,
+            checks: None,
+        },
+    })
+}
+
+fn print(message: &Message, previews: &[Preview], format: Format) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            let all = serde_json::json!({
+                "message": &*message.name,
+                "channel": message.channel,
+                "previews": previews,
+            });
+            serde_json::to_writer_pretty(&mut out, &all)?;
+            writeln!(out)?;
+        }
+        Format::Text => {
+            for (i, p) in previews.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                writeln!(out, "== {}", p.label)?;
+                print_outcome(&mut out, &p.outcome)?;
+                if let Some(checks) = &p.checks {
+                    print_checks(&mut out, checks)?;
+                }
+            }
+        }
+    }
+    out.flush().context("cannot write to standard output")
+}
+
+fn print_outcome(out: &mut impl Write, outcome: &Outcome) -> Result<()> {
+    match outcome {
+        Outcome::Rendered { fields, warnings } => {
+            for (name, text) in fields {
+                if text.contains('\n') {
+                    writeln!(out, "{name}: |")?;
+                    for line in text.lines() {
+                        writeln!(out, "  {line}")?;
+                    }
+                } else {
+                    writeln!(out, "{name}: {text}")?;
+                }
+            }
+            for w in warnings {
+                writeln!(
+                    out,
+                    "warning: field {}: `{}` is undefined at {}",
+                    w.field, w.path, w.at
+                )?;
+            }
+        }
+        Outcome::Aborted { reason, field, at } => {
+            let reason = reason.as_deref().unwrap_or("no reason given");
+            writeln!(out, "aborted: {reason} (field {field}, {at})")?;
+        }
+        Outcome::Failed {
+            kind,
+            message,
+            field,
+            at,
+        } => {
+            let place = match (field, at) {
+                (Some(f), Some(at)) => format!(" (field {f}, {at})"),
+                (Some(f), None) => format!(" (field {f})"),
+                _ => String::new(),
+            };
+            writeln!(out, "failed[{kind}]: {message}{place}")?;
+        }
+    }
+    Ok(())
+}
+
+fn print_checks(out: &mut impl Write, checks: &ChannelReport) -> Result<()> {
+    if let Some(push) = &checks.push {
+        writeln!(
+            out,
+            "push: APNs payload {} bytes, FCM payload {} bytes (at most {}); title {} characters, body {}",
+            push.apns.len(),
+            push.fcm.len(),
+            promo_liquid::message::channel::PUSH_PAYLOAD_LIMIT,
+            push.title_chars,
+            push.body_chars
+        )?;
+    }
+    if let Some(sms) = &checks.sms {
+        let forced = if sms.forced_by.is_empty() {
+            String::new()
+        } else {
+            let chars: Vec<String> = sms.forced_by.iter().map(|c| describe(*c)).collect();
+            format!(" (forced by {})", chars.join(", "))
+        };
+        writeln!(
+            out,
+            "sms: {}{forced}, {} characters, {} {}, {} segment{}",
+            sms.encoding,
+            sms.characters,
+            sms.units,
+            sms.encoding.unit(),
+            sms.segments,
+            if sms.segments == 1 { "" } else { "s" }
+        )?;
+    }
+    for f in &checks.findings {
+        writeln!(out, "{}[{}]: {}", f.severity, f.code, f.message)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! Lint findings as data, and their rustc-style text.
+
+use std::fmt::{self, Write as _};
+
+use serde::Serialize;
+
+use crate::liquid::{LineCol, Span};
+pub use crate::message::channel::Severity;
+
+/// What a finding is about. Each code has one severity, except where its doc says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Code {
+    /// Error: the message file is not valid TOML or not a valid message (an unknown
+    /// channel or event, a field the channel does not take, a required field missing).
+    InvalidMessage,
+    /// Error: the template does not parse.
+    SyntaxError,
+    /// Error: a tag Liquid does not have.
+    UnknownTag,
+    /// Error: a filter the environment does not have.
+    UnknownFilter,
+    /// Error: the template cannot compile for another reason (a limit).
+    TemplateError,
+    /// Error: a root name other than `Event`, `EventName` and `Profile`, or a name
+    /// bound by the template: always empty.
+    UnknownGlobal,
+    /// Error: an `Event` property the schema does not know, close to one it knows (a
+    /// typo), or written by its input (camelCase) name.
+    UnknownProperty,
+    /// Warning: an `Event` property the schema does not know and that is not close to
+    /// one it knows: a custom property, present only when records carry it.
+    CustomProperty,
+    /// Error: a schema property that none of the message's events carries.
+    NotOnEvent,
+    /// Warning: a property that may be missing (optional, conditional, or not on every
+    /// event of the message) output with no `default` and no `if` that proves it set.
+    MaybeMissing,
+    /// Warning: a `Profile` field output with no `default` and no `if`.
+    ProfileWithoutDefault,
+    /// Warning: a Date property fed to a text filter where `date` was surely meant.
+    DateAsText,
+    /// Warning: a String property fed to arithmetic.
+    TextAsNumber,
+    /// Warning: an `abort` that no path reaches.
+    UnreachableAbort,
+    /// Warning: every path through a template reaches an `abort`.
+    AlwaysAborts,
+}
+
+impl Code {
+    /// The code's name, as printed in `error[name]`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidMessage => "invalid-message",
+            Code::SyntaxError => "syntax-error",
+            Code::UnknownTag => "unknown-tag",
+            Code::UnknownFilter => "unknown-filter",
+            Code::TemplateError => "template-error",
+            Code::UnknownGlobal => "unknown-global",
+            Code::UnknownProperty => "unknown-property",
+            Code::CustomProperty => "custom-property",
+            Code::NotOnEvent => "not-on-event",
+            Code::MaybeMissing => "maybe-missing",
+            Code::ProfileWithoutDefault => "profile-without-default",
+            Code::DateAsText => "date-as-text",
+            Code::TextAsNumber => "text-as-number",
+            Code::UnreachableAbort => "unreachable-abort",
+            Code::AlwaysAborts => "always-aborts",
+        }
+    }
+
+    /// How serious findings of this code are.
+    pub fn severity(self) -> Severity {
+        match self {
+            Code::InvalidMessage
+            | Code::SyntaxError
+            | Code::UnknownTag
+            | Code::UnknownFilter
+            | Code::TemplateError
+            | Code::UnknownGlobal
+            | Code::UnknownProperty
+            | Code::NotOnEvent => Severity::Error,
+            Code::CustomProperty
+            | Code::MaybeMissing
+            | Code::ProfileWithoutDefault
+            | Code::DateAsText
+            | Code::TextAsNumber
+            | Code::UnreachableAbort
+            | Code::AlwaysAborts => Severity::Warning,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// One finding of lint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// What it is about.
+    pub code: Code,
+    /// Error or warning (the code's).
+    pub severity: Severity,
+    /// What is wrong, in one line.
+    pub message: String,
+    /// How to fix it, when there is something to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The message field it is in, for message files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Where it is in the linted file (bytes), when it has a place there.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "span")]
+    pub span: Option<Span>,
+    /// The line and column of `span` in the linted file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<LineCol>,
+    /// The line and column in the field's template (for message files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_at: Option<LineCol>,
+}
+
+fn span<S: serde::Serializer>(span: &Option<Span>, s: S) -> Result<S::Ok, S::Error> {
+    match span {
+        Some(span) => [span.start, span.end].serialize(s),
+        None => s.serialize_none(),
+    }
+}
+
+impl Diagnostic {
+    /// A finding of `code` with `message`, at `span` of `source` (if any).
+    pub fn new(code: Code, message: impl Into<String>, source: &str, span: Option<Span>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            help: None,
+            field: None,
+            span,
+            at: span.map(|s| LineCol::of(source, s.start as usize)),
+            field_at: None,
+        }
+    }
+
+    /// A finding whose line and column are known already.
+    pub(crate) fn placed(code: Code, message: impl Into<String>, span: Span, at: LineCol) -> Self {
+        Diagnostic {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            help: None,
+            field: None,
+            span: Some(span),
+            at: Some(at),
+            field_at: None,
+        }
+    }
+
+    /// The same finding with a help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// How many errors and warnings `diagnostics` hold.
+pub fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    (errors, diagnostics.len() - errors)
+}
+
+/// The diagnostics of the file called `name` with text `source`, as rustc prints its
+/// own: the severity and code, the message, `--> name:line:col`, the source line in a
+/// gutter with carets under the span, and `= help:`. Each ends with a blank line.
+pub fn render(name: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        // Writing to a String cannot fail.
+        let _ = render_one(&mut out, name, source, d);
+    }
+    out
+}
+
+fn render_one(out: &mut String, name: &str, source: &str, d: &Diagnostic) -> fmt::Result {
+    writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message)?;
+    let snippet = d.span.zip(d.at).and_then(|(span, at)| {
+        let start = (span.start as usize).min(source.len());
+        let line_start = source.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
+        let end = (span.end as usize).clamp(start, line_end);
+        let line = source.get(line_start..line_end)?.trim_end_matches('\r');
+        let width = source.get(start..end)?.chars().count().max(1);
+        Some((at, line, width))
+    });
+    let gutter = snippet.map_or(1, |(at, _, _)| at.line.to_string().len());
+    let pad = " ".repeat(gutter);
+    match (snippet, d.at, d.field_at, &d.field) {
+        (_, Some(at), _, _) => writeln!(out, "{pad}--> {name}:{at}")?,
+        (_, None, Some(at), Some(field)) => writeln!(
+            out,
+            "{pad}--> {name}: field `{field}`, line {}:{}",
+            at.line, at.col
+        )?,
+        (_, None, _, Some(field)) => writeln!(out, "{pad}--> {name}: field `{field}`")?,
+        _ => writeln!(out, "{pad}--> {name}")?,
+    }
+    if let Some((at, line, width)) = snippet {
+        let before: String = line
+            .chars()
+            .take((at.col as usize).saturating_sub(1))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        writeln!(out, "{pad} |")?;
+        writeln!(out, "{} | {line}", at.line)?;
+        writeln!(out, "{pad} | {before}{}", "^".repeat(width))?;
+    }
+    if let Some(help) = &d.help {
+        writeln!(out, "{pad} = help: {help}")?;
+    }
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_like_rustc() {
+        let source = "a = 1\nbody = \"{{ x | upcse }}\"\n";
+        let d = Diagnostic::new(
+            Code::UnknownFilter,
+            "unknown filter \"upcse\"",
+            source,
+            Some(Span::at(20, 5)),
+        )
+        .with_help("did you mean \"upcase\"?");
+        assert_eq!(
+            render("m.toml", source, &[d]),
+            "error[unknown-filter]: unknown filter \"upcse\"\n \
+             --> m.toml:2:15\n  \
+             |\n\
+             2 | body = \"{{ x | upcse }}\"\n  \
+             |               ^^^^^\n  \
+             = help: did you mean \"upcase\"?\n\n"
+        );
+    }
+
+    #[test]
+    fn a_finding_placed_only_in_its_field_names_the_field() {
+        let mut d = Diagnostic::new(Code::MaybeMissing, "`Coupon Code` is set ...", "", None);
+        d.field = Some("body".into());
+        d.field_at = Some(LineCol { line: 2, col: 4 });
+        assert_eq!(
+            render("m.toml", "", &[d]),
+            "warning[maybe-missing]: `Coupon Code` is set ...\n --> m.toml: field `body`, line 2:4\n\n"
+        );
+    }
+
+    #[test]
+    fn a_finding_without_a_place_names_the_file() {
+        let d = Diagnostic::new(Code::InvalidMessage, "channel: expected push", "", None);
+        assert_eq!(
+            render("m.toml", "", &[d]),
+            "error[invalid-message]: channel: expected push\n --> m.toml\n\n"
+        );
+    }
+}

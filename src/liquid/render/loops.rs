@@ -1,0 +1,386 @@
+//! `for`, `tablerow`, and the partials of `include` and `render`.
+
+use std::sync::Arc;
+
+use super::super::ast::{ForLoop, Offset, PartialCall};
+use super::super::env::Parsed;
+use super::super::error::{ErrorKind, Span};
+use super::super::value::{Borrowed, Map, ObjectView, Val, Value, range_len};
+use super::scope::Frame;
+use super::{Flow, LoopState, Renderer, Result, Shared, Stop, error_at, expr_span};
+
+impl<'g> Renderer<'g> {
+    pub(super) fn for_loop(
+        &mut self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        f: &ForLoop,
+        out: &mut String,
+    ) -> Result<Flow> {
+        let collection = self.eval(sh, fr, &f.collection)?;
+        let items = Items::new(collection);
+        let total = items.len();
+        let from = match &f.offset {
+            None => 0,
+            Some(Offset::Continue) => self
+                .offsets
+                .iter()
+                .find(|(n, _)| *n == f.name)
+                .map_or(0, |(_, o)| *o),
+            Some(Offset::Expr(e)) => self.integer_arg(sh, fr, e, "offset", f.span)?.max(0) as usize,
+        };
+        let from = from.min(total);
+        let to = match &f.limit {
+            None => total,
+            Some(e) => {
+                let limit = self.integer_arg(sh, fr, e, "limit", f.span)?.max(0) as usize;
+                from.saturating_add(limit).min(total)
+            }
+        };
+        if !f.tablerow {
+            match self.offsets.iter_mut().find(|(n, _)| *n == f.name) {
+                Some(slot) => slot.1 = to,
+                None => self.offsets.push((f.name.clone(), to)),
+            }
+        }
+        let length = to - from;
+        if f.tablerow {
+            let cols = match &f.cols {
+                None => length.max(1),
+                Some(e) => {
+                    let cols = self.integer_arg(sh, fr, e, "cols", f.span)?;
+                    if cols <= 0 {
+                        return Err(error_at(
+                            fr.tpl,
+                            expr_span(e).unwrap_or(f.span),
+                            ErrorKind::Type,
+                            format!("`cols` must be at least 1, found {cols}"),
+                        ));
+                    }
+                    cols as usize
+                }
+            };
+            return self.tablerow(sh, fr, f, &items, from, length, cols, out);
+        }
+        if length == 0 {
+            if let Some(otherwise) = &f.otherwise {
+                return self.nested(sh, fr, otherwise, out, f.span);
+            }
+            return Ok(Flow::Normal);
+        }
+        // `resolve` placed the loop variable here: keep the two in step.
+        self.stack.push((f.var.clone(), Val::Owned(Value::Nil)));
+        self.loops.push(LoopState {
+            name: f.name.clone(),
+            index0: 0,
+            length,
+        });
+        let result = self.iterate(sh, fr, f, &items, from, length, out);
+        self.loops.pop();
+        self.stack.pop();
+        result.map(|_| Flow::Normal)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn iterate(
+        &mut self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        f: &ForLoop,
+        items: &Items<'g>,
+        from: usize,
+        length: usize,
+        out: &mut String,
+    ) -> Result<()> {
+        let slot = self.stack.len() - 1;
+        let state = self.loops.len() - 1;
+        for i in 0..length {
+            self.count_iteration(sh, fr.tpl, f.span)?;
+            let index = if f.reversed {
+                from + length - 1 - i
+            } else {
+                from + i
+            };
+            self.stack[slot].1 = items.get(index);
+            self.loops[state].index0 = i;
+            if self.nested(sh, fr, &f.body, out, f.span)? == Flow::Break {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn count_iteration(&self, sh: &mut Shared<'_>, tpl: &Parsed, span: Span) -> Result<()> {
+        sh.iterations += 1;
+        let limit = sh.config.limits.max_loop_iterations;
+        if sh.iterations > limit {
+            return Err(error_at(
+                tpl,
+                span,
+                ErrorKind::LimitExceeded,
+                format!("more than {limit} loop iterations in one render"),
+            ));
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn tablerow(
+        &mut self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        f: &ForLoop,
+        items: &Items<'g>,
+        from: usize,
+        length: usize,
+        cols: usize,
+        out: &mut String,
+    ) -> Result<Flow> {
+        out.push_str("<tr class=\"row1\">\n");
+        // `resolve` placed these two here: keep them in step.
+        self.stack.push((f.var.clone(), Val::Owned(Value::Nil)));
+        self.stack
+            .push((Arc::from("tablerowloop"), Val::Owned(Value::Nil)));
+        let mut result = Ok(());
+        for i in 0..length {
+            if let Err(e) = self.count_iteration(sh, fr.tpl, f.span) {
+                result = Err(e);
+                break;
+            }
+            let (col0, row) = (i % cols, i / cols + 1);
+            let col_last = col0 + 1 == cols || i + 1 == length;
+            let mut info = Map::default();
+            let fields: [(&str, Value); 12] = [
+                ("col", Value::Int(col0 as i64 + 1)),
+                ("col0", Value::Int(col0 as i64)),
+                ("col_first", Value::Bool(col0 == 0)),
+                ("col_last", Value::Bool(col0 + 1 == cols)),
+                ("first", Value::Bool(i == 0)),
+                ("index", Value::Int(i as i64 + 1)),
+                ("index0", Value::Int(i as i64)),
+                ("last", Value::Bool(i + 1 == length)),
+                ("length", Value::Int(length as i64)),
+                ("rindex", Value::Int((length - i) as i64)),
+                ("rindex0", Value::Int((length - i) as i64 - 1)),
+                ("row", Value::Int(row as i64)),
+            ];
+            for (k, v) in fields {
+                info.insert(k.to_owned(), v);
+            }
+            let n = self.stack.len();
+            self.stack[n - 2].1 = items.get(from + i);
+            self.stack[n - 1].1 = Val::Owned(Value::from(info));
+            out.push_str(&format!("<td class=\"col{}\">", col0 + 1));
+            let flow = match self.nested(sh, fr, &f.body, out, f.span) {
+                Ok(flow) => flow,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            out.push_str("</td>");
+            if flow == Flow::Break {
+                break;
+            }
+            if col_last && i + 1 != length {
+                out.push_str(&format!("</tr>\n<tr class=\"row{}\">", row + 1));
+            }
+        }
+        self.stack.truncate(self.stack.len() - 2);
+        result?;
+        out.push_str("</tr>\n");
+        Ok(Flow::Normal)
+    }
+
+    pub(super) fn partial(
+        &mut self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        call: &PartialCall,
+        out: &mut String,
+    ) -> Result<Flow> {
+        let tpl = fr.tpl;
+        let name = self.eval(sh, fr, &call.name)?.into_value();
+        let Value::Str(name) = name else {
+            return Err(error_at(
+                tpl,
+                call.span,
+                ErrorKind::Type,
+                format!("partial name must be a string, found {}", name.type_name()),
+            ));
+        };
+        let limit = sh.config.limits.max_partial_depth;
+        if self.partial_depth >= limit {
+            return Err(error_at(
+                tpl,
+                call.span,
+                ErrorKind::LimitExceeded,
+                format!(
+                    "partials nested deeper than the limit of {limit} (does \"{name}\" include itself?)"
+                ),
+            ));
+        }
+        let partial = sh.env.partial(&name).map_err(|e| {
+            Stop::from(e.with_span(&tpl.source, call.span).with_template(&tpl.name))
+        })?;
+        let mut args = Vec::with_capacity(call.args.len());
+        for (k, e) in &call.args {
+            args.push((k.clone(), self.eval(sh, fr, e)?));
+        }
+        let var: Arc<str> = call.alias.clone().unwrap_or_else(|| Arc::from(&*name));
+        let bound = match &call.bound {
+            Some((e, is_for)) => Some((self.eval(sh, fr, e)?, *is_for)),
+            None if !call.isolated => self.by_name(fr, &name).map(|v| (v, false)),
+            None => None,
+        };
+        if call.isolated {
+            self.render_isolated(sh, &partial, var, bound, args, out)?;
+            return Ok(Flow::Normal);
+        }
+        // `include` shares this renderer's variables; an array bound with `with` or
+        // `for` renders the partial once per item.
+        let base = self.stack.len();
+        self.stack.extend(args);
+        self.partial_depth += 1;
+        let map = self.include_map(fr.owner, &partial);
+        let result = match bound {
+            Some((value, _)) if is_list(&value) => {
+                let items = Items::new(value);
+                self.stack.push((var, Val::Owned(Value::Nil)));
+                let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
+                let mut flow = Ok(Flow::Normal);
+                for i in 0..items.len() {
+                    let top = self.stack.len() - 1;
+                    self.stack[top].1 = items.get(i);
+                    flow = self.nested(sh, &inner, &partial.root, out, call.span);
+                    if !matches!(flow, Ok(Flow::Normal)) {
+                        break;
+                    }
+                }
+                flow
+            }
+            Some((value, _)) => {
+                self.stack.push((var, value));
+                let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
+                self.nested(sh, &inner, &partial.root, out, call.span)
+            }
+            None => {
+                let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
+                self.nested(sh, &inner, &partial.root, out, call.span)
+            }
+        };
+        self.partial_depth -= 1;
+        self.stack.truncate(base);
+        result
+    }
+
+    fn render_isolated(
+        &mut self,
+        sh: &mut Shared<'_>,
+        partial: &Parsed,
+        var: Arc<str>,
+        bound: Option<(Val<'g>, bool)>,
+        args: Vec<(Arc<str>, Val<'g>)>,
+        out: &mut String,
+    ) -> Result<()> {
+        // A rendered partial sees only its arguments, as variables of its own: it may
+        // reassign them. `for` adds a `forloop` that is no parent of the partial's loops.
+        let mut child: Renderer<'g> = Renderer::new(&(), self.partial_depth + 1);
+        child.depth = self.depth;
+        let frame = Frame::owner(partial);
+        let owner = &*partial.names;
+        for (name, value) in args {
+            child.assign_named(owner, &name, value);
+        }
+        match bound {
+            Some((value, true)) if is_list(&value) => {
+                let items = Items::new(value);
+                let length = items.len();
+                let name: Arc<str> = Arc::from(format!("{var}-{}", partial.name));
+                let forloop: Arc<str> = Arc::from("forloop");
+                for i in 0..length {
+                    self.count_iteration(sh, partial, Span::default())?;
+                    child.assign_named(owner, &var, items.get(i));
+                    child.loops.push(LoopState {
+                        name: name.clone(),
+                        index0: i,
+                        length,
+                    });
+                    let state = child.loop_object(0);
+                    child.loops.clear();
+                    child.assign_named(owner, &forloop, Val::Owned(state));
+                    child.nested(sh, &frame, &partial.root, out, Span::default())?;
+                }
+            }
+            Some((value, _)) => {
+                child.assign_named(owner, &var, value);
+                child.nested(sh, &frame, &partial.root, out, Span::default())?;
+            }
+            None => {
+                child.nested(sh, &frame, &partial.root, out, Span::default())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The items a loop walks, without copying host arrays.
+pub(super) enum Items<'g> {
+    Owned(Arc<Vec<Value>>),
+    Borrowed(&'g [Value]),
+    Host(&'g dyn ObjectView),
+    Range(i64, i64),
+    One(Val<'g>),
+    None,
+}
+
+impl<'g> Items<'g> {
+    pub(super) fn new(value: Val<'g>) -> Self {
+        match value {
+            Val::Borrowed(Borrowed::Value(Value::Array(items))) => Items::Borrowed(items),
+            Val::Borrowed(Borrowed::Value(v)) => Items::new(Val::Owned(v.clone())),
+            Val::Owned(Value::Array(items)) => Items::Owned(items),
+            Val::Owned(Value::Range(a, b)) => Items::Range(a, b),
+            Val::Owned(v @ Value::Object(_)) => match v.to_array() {
+                Value::Array(items) => Items::Owned(items),
+                _ => Items::None,
+            },
+            Val::Owned(Value::Str(s)) if !s.is_empty() => Items::One(Val::Owned(Value::Str(s))),
+            Val::Borrowed(Borrowed::Str(s)) if !s.is_empty() => Items::One(Val::str(s)),
+            Val::Borrowed(Borrowed::Object(o)) if o.is_array() => Items::Host(o),
+            Val::Borrowed(Borrowed::Object(o)) => Items::new(Val::Owned(o.to_value())),
+            _ => Items::None,
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Items::Owned(items) => items.len(),
+            Items::Borrowed(items) => items.len(),
+            Items::Host(o) => o.size(),
+            Items::Range(a, b) => range_len(*a, *b) as usize,
+            Items::One(_) => 1,
+            Items::None => 0,
+        }
+    }
+
+    #[inline]
+    pub(super) fn get(&self, i: usize) -> Val<'g> {
+        match self {
+            Items::Owned(items) => Val::Owned(items[i].clone()),
+            Items::Borrowed(items) => Val::value(&items[i]),
+            Items::Host(o) => o.index(i as i64).unwrap_or(Val::Owned(Value::Nil)),
+            Items::Range(a, _) => Val::Owned(Value::Int(a + i as i64)),
+            Items::One(v) => v.clone(),
+            Items::None => Val::Owned(Value::Nil),
+        }
+    }
+}
+
+fn is_list(value: &Val<'_>) -> bool {
+    match value {
+        Val::Owned(Value::Array(_)) | Val::Borrowed(Borrowed::Value(Value::Array(_))) => true,
+        Val::Borrowed(Borrowed::Object(o)) => o.is_array(),
+        _ => false,
+    }
+}

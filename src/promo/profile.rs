@@ -1,0 +1,177 @@
+//! The user's profile, read lazily: a profile is often most of a record (an order
+//! history, addresses, preferences) while a message reads two or three of its fields.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json_borrow::{KeyStrType, Map, Value as Json};
+
+/// The user's profile as given (`profileData`), nested objects and arrays included.
+///
+/// Reading a record finds the profile's fields and checks that all of it is JSON, but
+/// parses a field's value only the first time it is looked up, once. A field the message
+/// never reads costs a scan of its text.
+#[derive(Clone, Debug, Default)]
+pub struct Profile<'a> {
+    fields: Vec<(Cow<'a, str>, Lazy<'a>)>,
+}
+
+/// A field's value: its JSON text, parsed on first use.
+#[derive(Clone, Debug)]
+struct Lazy<'a> {
+    /// The text, already checked to be JSON; `None` when the value came parsed.
+    text: Option<&'a str>,
+    value: OnceLock<Json<'a>>,
+}
+
+impl<'a> Lazy<'a> {
+    fn get(&self) -> &Json<'a> {
+        self.value.get_or_init(|| {
+            // The text was checked when the record was read, so this parse succeeds.
+            self.text
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or(Json::Null)
+        })
+    }
+}
+
+impl<'a> Profile<'a> {
+    /// The value of the field `name` (the first, if the profile has it twice).
+    pub fn get(&self, name: &str) -> Option<&Json<'a>> {
+        self.fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.get())
+    }
+
+    /// Every field with its value, in input order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Json<'a>)> {
+        self.fields.iter().map(|(key, value)| (&**key, value.get()))
+    }
+
+    /// How many fields it has.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether it has no field.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// A profile from an already parsed JSON object.
+    pub(super) fn from_object(object: Map<'a>) -> Profile<'a> {
+        let fields = object
+            .into_vec()
+            .into_iter()
+            .map(|(key, value)| {
+                let lazy = Lazy {
+                    text: None,
+                    value: OnceLock::from(value),
+                };
+                (key, lazy)
+            })
+            .collect();
+        Profile { fields }
+    }
+}
+
+/// Reads `profileData` from a record line: a profile, `None` for `null`, or the
+/// description of what came instead of an object (for the record's error).
+pub(super) struct ProfileSeed;
+
+impl<'de> DeserializeSeed<'de> for ProfileSeed {
+    type Value = Result<Option<Profile<'de>>, String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(ProfileVisitor)
+    }
+}
+
+struct ProfileVisitor;
+
+impl<'de> Visitor<'de> for ProfileVisitor {
+    type Value = Result<Option<Profile<'de>>, String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a profile object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = Vec::new();
+        while let Some(key) = map.next_key::<KeyStrType<'de>>()? {
+            let text: &'de RawValue = map.next_value()?;
+            let lazy = Lazy {
+                text: Some(text.get()),
+                value: OnceLock::new(),
+            };
+            fields.push((Cow::from(key), lazy));
+        }
+        Ok(Ok(Some(Profile { fields })))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Ok(None))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Err("an array".to_owned()))
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(Err(b.to_string()))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(Err(n.to_string()))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(Err(n.to_string()))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Self::Value, E> {
+        Ok(Err(serde_json::Number::from_f64(n).map_or_else(|| n.to_string(), |n| n.to_string())))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Err(format!("{s:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_parsed_when_first_read() {
+        let text = r#"{"Name": "Asha", "orders": [{"id": 1}, {"id": 2}], "Name": "Second"}"#;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let profile = ProfileSeed.deserialize(&mut de).unwrap().unwrap().unwrap();
+        assert!(profile.fields.iter().all(|(_, v)| v.value.get().is_none()));
+        assert_eq!(profile.get("Name"), Some(&Json::Str("Asha".into())));
+        assert_eq!(profile.len(), 3);
+        assert!(profile.fields[1].1.value.get().is_none());
+        let orders = profile.get("orders").unwrap();
+        assert!(matches!(orders, Json::Array(items) if items.len() == 2));
+    }
+
+    #[test]
+    fn what_is_not_an_object_is_described() {
+        let read = |text: &str| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            ProfileSeed.deserialize(&mut de).unwrap().map(|p| p.map(|p| p.len()))
+        };
+        assert_eq!(read("null"), Ok(None));
+        assert_eq!(read("{}"), Ok(Some(0)));
+        assert_eq!(read("[1, [2]]"), Err("an array".to_owned()));
+        assert_eq!(read("\"Asha\""), Err("\"Asha\"".to_owned()));
+        assert_eq!(read("-3"), Err("-3".to_owned()));
+        assert_eq!(read("1.5"), Err("1.5".to_owned()));
+        assert_eq!(read("true"), Err("true".to_owned()));
+    }
+}
