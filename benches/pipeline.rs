@@ -2,18 +2,16 @@
 //! coupon push, through promo-liquid and through the same path built the usual way on
 //! the `liquid` crate (0.26), in the same run.
 //!
-//! The path is measured cumulatively, `path/<step>` running it up to and including its
-//! step through both engines (functions `promo-liquid` and `liquid-crate`), and
-//! `path/whole` being all of it; the table at the end takes differences, so that the time
-//! of the whole splits into its steps. `path/output` times the last step on its own:
+//! `record/<engine>` times the whole path, and `stage/<step>/<engine>` each step on its
+//! own, its inputs made beforehand (engines `promo-liquid` and `liquid-crate`):
 //!
 //! | step | promo-liquid | liquid crate |
 //! |---|---|---|
 //! | `json` | check the line is JSON (`serde::de::IgnoredAny`), the least any reader does | parse a `serde_json::Value` |
-//! | `context` | `Record::parse`: the event validated into typed properties, dates parsed once, the profile's fields found (each parsed when first read) | move `Event`, `EventName`, `Profile` into the globals, `liquid::to_object` |
-//! | `render` | `Message::render`: the three fields | each field's template (parsed once) rendered |
-//! | `output` | the outcome line serialized into a reused buffer | the same, by the same code |
-//! | `whole` | [`Batch::render_line`], the per-record path of `promo-liquid batch`: UTF-8 check, all of the above | all of the above |
+//! | `context` | `Record::parse`, JSON included (the table subtracts `json`): the event validated into typed properties, dates parsed once, the profile's fields found (each parsed when first read) | `liquid::to_object` of the globals (`Event`, `EventName`, `Profile` moved out of the parsed line) |
+//! | `render` | `Message::render_reusing`, the three fields into the last outcome's buffers, on records never rendered before | each field's template (parsed once) |
+//! | `output` | the outcome line serialized into a reused buffer | the same, by the same code (`stage/output/both`) |
+//! | `record` | `batch::Worker::render_line`, the per-record path of `promo-liquid batch`: UTF-8 check and all of the above | all of the above |
 //!
 //! These single-threaded groups measure the thread's CPU time
 //! (`CLOCK_THREAD_CPUTIME_ID`): the machines this runs on are shared, and time spent
@@ -31,7 +29,7 @@
 //! call, which would flatter us). Before anything is timed, both paths turn every record
 //! into the same outcome line, byte for byte.
 //!
-//! Run it with `cargo bench --bench pipeline` (about a minute on two cores).
+//! Run it with `cargo bench --bench pipeline` (about two minutes on two cores).
 
 use std::hint::black_box;
 use std::io::{self, Cursor};
@@ -212,9 +210,10 @@ impl Fixture {
     /// record renders cleanly.
     fn assert_same_output(&self) {
         let batch = self.batch();
+        let mut worker = batch.worker();
         for (i, line) in self.lines.iter().enumerate() {
             let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-            batch.render_line(i as u64 + 1, line.as_bytes(), &mut ours);
+            worker.render_line(i as u64 + 1, line.as_bytes(), &mut ours);
             self.theirs.render_line(i as u64 + 1, line, &mut theirs);
             let ours = String::from_utf8_lossy(&ours);
             assert!(
@@ -257,68 +256,126 @@ fn cpu_timed(b: &mut Bencher<'_>, mut f: impl FnMut()) {
     });
 }
 
-/// The path run up to and including each step; `whole` is the whole path.
-const STEPS: [&str; 4] = ["json", "context", "render", "whole"];
+/// Times `iters` runs of `f`, each on an input made by `setup`, in this thread's CPU
+/// time; the inputs are made a thousand at a time, untimed.
+fn cpu_timed_with<I>(b: &mut Bencher<'_>, mut setup: impl FnMut() -> I, mut f: impl FnMut(I)) {
+    b.iter_custom(|iters| {
+        let mut total = Duration::ZERO;
+        let mut inputs = Vec::with_capacity(1000);
+        let mut left = iters;
+        while left > 0 {
+            let count = left.min(1000);
+            inputs.extend((0..count).map(|_| setup()));
+            let start = thread_cpu_time();
+            inputs.drain(..).for_each(&mut f);
+            total += thread_cpu_time().saturating_sub(start);
+            left -= count;
+        }
+        total
+    });
+}
 
-fn bench_path(c: &mut Criterion, fx: &Fixture) {
-    let options = RecordOptions::default();
+/// The whole path per record, through both engines.
+fn bench_record(c: &mut Criterion, fx: &Fixture) {
     let batch = fx.batch();
+    let mut worker = batch.worker();
     let mut out = Vec::new();
     let mut line = cycle(&fx.lines);
-    for (step, name) in STEPS.iter().enumerate() {
-        let mut group = c.benchmark_group(format!("path/{name}"));
-        group.bench_function("promo-liquid", |b| {
-            cpu_timed(b, || {
-                let line = line();
-                match step {
-                    0 => drop(black_box(serde_json::from_str::<IgnoredAny>(line))),
-                    1 => drop(black_box(Record::parse(line, &options))),
-                    2 => {
-                        let record = Record::parse(line, &options).expect("a valid record");
-                        black_box(fx.message.render(&record));
-                    }
-                    _ => {
-                        out.clear();
-                        batch.render_line(1, line.as_bytes(), &mut out);
-                        black_box(&out);
-                    }
-                }
-            });
+    let mut group = c.benchmark_group("record");
+    group.bench_function("promo-liquid", |b| {
+        cpu_timed(b, || {
+            out.clear();
+            worker.render_line(1, line().as_bytes(), &mut out);
+            black_box(&out);
         });
-        group.bench_function("liquid-crate", |b| {
-            cpu_timed(b, || {
-                let line = line();
-                if step == STEPS.len() - 1 {
-                    out.clear();
-                    fx.theirs.render_line(1, line, &mut out);
-                    black_box(&out);
-                    return;
-                }
-                let json = serde_json::from_str(line).expect("JSON");
-                if step == 0 {
-                    black_box(json);
-                    return;
-                }
-                let (_, globals) = globals(json);
-                let object = liquid::to_object(&globals).expect("an object");
-                if step == 1 {
-                    black_box(object);
-                } else {
-                    black_box(fx.theirs.render_object(&object));
-                }
-            });
+    });
+    group.bench_function("liquid-crate", |b| {
+        cpu_timed(b, || {
+            out.clear();
+            fx.theirs.render_line(1, line(), &mut out);
+            black_box(&out);
         });
-        group.finish();
-    }
+    });
+    group.finish();
+}
 
-    // The outcome line on its own: the same type and serializer on both sides.
+/// Each step of the path on its own, its inputs made beforehand.
+fn bench_stages(c: &mut Criterion, fx: &Fixture) {
+    let options = RecordOptions::default();
+    let mut line = cycle(&fx.lines);
+
+    let mut group = c.benchmark_group("stage/json");
+    group.bench_function("promo-liquid", |b| {
+        cpu_timed(b, || {
+            drop(black_box(serde_json::from_str::<IgnoredAny>(line())))
+        });
+    });
+    group.bench_function("liquid-crate", |b| {
+        cpu_timed(b, || {
+            black_box(serde_json::from_str::<serde_json::Value>(line()).expect("JSON"));
+        });
+    });
+    group.finish();
+
+    // promo-liquid reads and validates in one pass: this is `Record::parse` whole, JSON
+    // included (the table subtracts `stage/json`).
+    let mut group = c.benchmark_group("stage/context");
+    group.bench_function("promo-liquid", |b| {
+        cpu_timed(b, || drop(black_box(Record::parse(line(), &options))));
+    });
+    let theirs_globals: Vec<serde_json::Value> = fx
+        .lines
+        .iter()
+        .map(|l| globals(serde_json::from_str(l).expect("JSON")).1)
+        .collect();
+    let mut globals = cycle(&theirs_globals);
+    group.bench_function("liquid-crate", |b| {
+        cpu_timed(b, || {
+            black_box(liquid::to_object(globals()).expect("an object"));
+        });
+    });
+    group.finish();
+
+    // Records never rendered, so that each timed render reads its profile fields as the
+    // path does (they are parsed on first use).
+    let records: Vec<Record<'_>> = fx
+        .lines
+        .iter()
+        .map(|l| Record::parse(l, &options).expect("a valid record"))
+        .collect();
+    let mut record = cycle(&records);
+    let mut spare = None;
+    let theirs_objects: Vec<liquid::Object> = theirs_globals
+        .iter()
+        .map(|g| liquid::to_object(g).expect("an object"))
+        .collect();
+    let mut object = cycle(&theirs_objects);
+    let mut group = c.benchmark_group("stage/render");
+    group.bench_function("promo-liquid", |b| {
+        cpu_timed_with(
+            b,
+            || record().clone(),
+            |record| {
+                let outcome = fx.message.render_reusing(&record, spare.take());
+                spare = Some(black_box(outcome));
+            },
+        );
+    });
+    group.bench_function("liquid-crate", |b| {
+        cpu_timed(b, || drop(black_box(fx.theirs.render_object(object()))));
+    });
+    group.finish();
+
+    // The same outcome type and serializer on both sides.
+    let batch = fx.batch();
     let outcomes: Vec<LineOutcome<'_>> = fx
         .lines
         .iter()
         .map(|line| batch.outcome(1, line.as_bytes()))
         .collect();
     let mut outcome = cycle(&outcomes);
-    let mut group = c.benchmark_group("path/output");
+    let mut out = Vec::new();
+    let mut group = c.benchmark_group("stage/output");
     group.bench_function("both", |b| {
         cpu_timed(b, || {
             out.clear();
@@ -385,62 +442,55 @@ fn mean_ns(dir: &Path, group: &str, function: &str, since: SystemTime) -> Option
 /// whole and of `batch`, and the ratios; nothing in `--test` mode.
 fn print_table(dir: &Path, since: SystemTime) {
     let mean = |group: &str, function: &str| mean_ns(dir, group, function, since);
-    let cumulative = |function| -> Option<Vec<f64>> {
-        STEPS
-            .iter()
-            .map(|step| mean(&format!("path/{step}"), function))
-            .collect()
-    };
     let ns = |v: f64| format!("{v:.0}");
     let ratio = |ours: f64, theirs: f64| format!("{:.2}x", theirs / ours);
-    if let (Some(ours), Some(theirs)) = (cumulative("promo-liquid"), cumulative("liquid-crate")) {
+    let row = |name: &str, ours: f64, theirs: f64| {
+        let r = ratio(ours, theirs);
+        println!(
+            "{name:<22} | {:>15} | {:>15} | {r:>6}",
+            ns(ours),
+            ns(theirs)
+        );
+    };
+    let stage = |name: &str| Some((mean(name, "promo-liquid")?, mean(name, "liquid-crate")?));
+    if let (Some(json), Some(read), Some(render), Some(output), Some(whole)) = (
+        stage("stage/json"),
+        stage("stage/context"),
+        stage("stage/render"),
+        mean("stage/output", "both"),
+        stage("record"),
+    ) {
+        // promo-liquid's stage/context is the whole of Record::parse, JSON included.
+        let context = (read.0 - json.0, read.1);
         println!();
         println!(
             "{:<22} | {:>15} | {:>15} | {:>6}",
             "per record, one thread", "promo-liquid ns", "liquid crate ns", "ratio"
         );
         println!("{:-<22}-|-{:->15}-|-{:->15}-|-{:->6}", "", "", "", "");
-        // json, context and render: each the path up to it minus the path before it.
-        for (i, step) in STEPS[..3].iter().enumerate() {
-            let before = |v: &[f64]| if i == 0 { 0.0 } else { v[i - 1] };
-            let (o, t) = (ours[i] - before(&ours), theirs[i] - before(&theirs));
-            println!(
-                "{step:<22} | {:>15} | {:>15} | {:>6}",
-                ns(o),
-                ns(t),
-                ratio(o, t)
-            );
-        }
-        if let Some(output) = mean("path/output", "both") {
-            println!(
-                "{:<22} | {:>15} | {:>15} | {:>6}",
-                "output",
-                ns(output),
-                ns(output),
-                "same"
-            );
-        }
-        let (o, t) = (ours[3], theirs[3]);
-        println!(
-            "{:<22} | {:>15} | {:>15} | {:>6}",
-            "whole record",
-            ns(o),
-            ns(t),
-            ratio(o, t)
+        row("json", json.0, json.1);
+        row("context", context.0, context.1);
+        row("render", render.0, render.1);
+        row("output", output, output);
+        row(
+            "sum of the steps",
+            json.0 + context.0 + render.0 + output,
+            json.1 + context.1 + render.1 + output,
         );
+        row("whole record", whole.0, whole.1);
         println!(
             "{:<22} | {:>15.0} | {:>15.0} | {:>6}",
             "records/s",
-            1e9 / o,
-            1e9 / t,
-            ratio(o, t)
+            1e9 / whole.0,
+            1e9 / whole.1,
+            ratio(whole.0, whole.1)
         );
         println!();
         println!(
-            "ratio = liquid crate time / promo-liquid time (above 1: promo-liquid is faster);"
+            "ratio = liquid crate time / promo-liquid time (above 1: promo-liquid is faster),"
         );
-        println!("json, context, render: path/<step> minus the step before it; output measured");
-        println!("on its own (the same code on both sides); all in thread CPU time");
+        println!("in thread CPU time; each step measured on its own (promo-liquid's context is");
+        println!("Record::parse minus the JSON scan), the whole record measured in one piece");
     }
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     let single = mean("batch", "threads-1");
@@ -471,7 +521,8 @@ fn main() {
         .sample_size(50)
         .output_directory(&dir)
         .configure_from_args();
-    bench_path(&mut c, &fixture);
+    bench_record(&mut c, &fixture);
+    bench_stages(&mut c, &fixture);
     bench_batch(&mut c, &fixture);
     c.final_summary();
 

@@ -131,7 +131,7 @@ impl<R: BufRead> LineReader<R> {
         self.bytes_read += read as u64;
         let newline = chunk.text.last() == Some(&b'\n');
         let end = chunk.text.len() - usize::from(newline);
-        let mut blank = chunk.text[start..end].iter().all(u8::is_ascii_whitespace);
+        let mut blank = chunk.text[start..end].iter().all(is_blank);
         let mut too_long = None;
         if end - start > max {
             chunk.text.truncate(start);
@@ -175,7 +175,7 @@ impl<R: BufRead> LineReader<R> {
                 Some(at) => (at, true),
                 None => (buffer.len(), false),
             };
-            blank = blank && buffer[..content].iter().all(u8::is_ascii_whitespace);
+            blank = blank && buffer[..content].iter().all(is_blank);
             let used = content + usize::from(newline);
             self.input.consume(used);
             skipped += content as u64;
@@ -185,6 +185,12 @@ impl<R: BufRead> LineReader<R> {
             }
         }
     }
+}
+
+/// Whether a byte is JSON whitespace (a newline ends the line): a line of nothing else
+/// is blank.
+fn is_blank(byte: &u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\r')
 }
 
 #[cfg(test)]

@@ -72,13 +72,15 @@ pub(super) enum Input<'a> {
     TooLong(u64),
 }
 
-/// Renders one input line: checks it, reads the record and renders the message.
+/// Renders one input line: checks it, reads the record and renders the message, into
+/// the buffers of `spare` (see [`Message::render_reusing`]).
 pub(super) fn outcome<'a>(
     message: &Message,
     options: &RecordOptions,
     max_line_bytes: usize,
     number: u64,
     input: Input<'a>,
+    spare: Option<Outcome>,
 ) -> LineOutcome<'a> {
     let (identity, outcome) = match input {
         Input::TooLong(length) => (None, too_long(length, max_line_bytes)),
@@ -89,7 +91,7 @@ pub(super) fn outcome<'a>(
             Err(e) => (None, not_utf8(bytes, &e)),
             Ok(text) => match Record::parse(text, options) {
                 Ok(record) => {
-                    let outcome = message.render(&record);
+                    let outcome = message.render_reusing(&record, spare);
                     (record.identity, outcome)
                 }
                 Err(e) => (identity_of(text), invalid_record(&e)),
@@ -177,6 +179,7 @@ mod tests {
             100,
             7,
             Input::Bytes(line),
+            None,
         );
         let mut out = Vec::new();
         outcome.write_json(&mut out);

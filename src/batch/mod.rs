@@ -30,8 +30,10 @@
 //! ```
 //!
 //! How it runs: lines are read as raw bytes into a chunk (a few thousand lines, a few
-//! MiB), the chunk's records are rendered in parallel with rayon, each into its own
-//! output buffer, and the buffers are written in order. While one chunk renders, the
+//! MiB), the chunk's records are rendered in parallel with rayon, each thread through a
+//! [`Worker`] that keeps its last outcome's field buffers for the next record, and each
+//! record's outcome line goes into its own output buffer; the buffers are written in
+//! order. While one chunk renders, the
 //! previous one is written and the next one read into its buffers, so reading and
 //! writing overlap with rendering, and memory holds two chunks whatever the input size.
 //! Every buffer is kept from chunk to chunk. A line over the size limit is skipped while
@@ -224,32 +226,39 @@ impl<'m> Batch<'m> {
 
     /// The outcome of one input line (without its newline), numbered `number`.
     pub fn outcome<'a>(&self, number: u64, line: &'a [u8]) -> LineOutcome<'a> {
-        self.line_outcome(number, Input::Bytes(line))
+        self.line_outcome(number, Input::Bytes(line), None)
     }
 
-    /// Renders one input line (without its newline) and appends its outcome line, JSON
-    /// and a newline, to `out`: the whole per-record path of [`Batch::run`], on this
-    /// thread.
-    pub fn render_line(&self, number: u64, line: &[u8], out: &mut Vec<u8>) {
-        self.outcome(number, line).write_json(out);
+    /// A renderer of lines one after another on this thread, each outcome's buffers
+    /// kept for the next: what each thread of [`Batch::run`] uses.
+    pub fn worker(&self) -> Worker<'_, 'm> {
+        Worker {
+            batch: self,
+            spare: None,
+        }
     }
 
-    fn line_outcome<'a>(&self, number: u64, input: Input<'a>) -> LineOutcome<'a> {
+    fn line_outcome<'a>(
+        &self,
+        number: u64,
+        input: Input<'a>,
+        spare: Option<Outcome>,
+    ) -> LineOutcome<'a> {
         line::outcome(
             self.message,
             &self.records,
             self.options.max_line_bytes,
             number,
             input,
+            spare,
         )
     }
 
-    fn chunk_line<'a>(&self, chunk: &'a Chunk, line: &chunk::Line) -> LineOutcome<'a> {
-        let input = match line.too_long {
+    fn chunk_input<'a>(chunk: &'a Chunk, line: &chunk::Line) -> Input<'a> {
+        match line.too_long {
             Some(length) => Input::TooLong(length),
             None => Input::Bytes(chunk.bytes(line)),
-        };
-        self.line_outcome(line.number, input)
+        }
     }
 
     fn limits(&self) -> Limits {
@@ -260,7 +269,8 @@ impl<'m> Batch<'m> {
         }
     }
 
-    /// Renders a chunk's lines in parallel, each into its own reused buffer.
+    /// Renders a chunk's lines in parallel, each into its own reused buffer, each
+    /// thread with a [`Worker`].
     fn render_stage(&self, stage: &mut Stage) {
         let Stage { chunk, outputs } = stage;
         let lines = chunk.lines();
@@ -270,12 +280,40 @@ impl<'m> Batch<'m> {
         outputs[..lines.len()]
             .par_iter_mut()
             .zip(lines.par_iter())
-            .for_each(|(output, line)| {
-                output.json.clear();
-                let outcome = self.chunk_line(chunk, line);
-                output.tally = Tally::of(&outcome.outcome);
-                outcome.write_json(&mut output.json);
-            });
+            .for_each_init(
+                || self.worker(),
+                |worker, (output, line)| {
+                    output.json.clear();
+                    let input = Batch::chunk_input(chunk, line);
+                    output.tally = worker.render(line.number, input, &mut output.json);
+                },
+            );
+    }
+}
+
+/// Renders lines one after another on one thread, keeping the buffers of each outcome
+/// (its field texts) for the next: see [`Batch::worker`].
+#[derive(Debug)]
+pub struct Worker<'b, 'm> {
+    batch: &'b Batch<'m>,
+    spare: Option<Outcome>,
+}
+
+impl Worker<'_, '_> {
+    /// Renders one input line (without its newline) and appends its outcome line, JSON
+    /// and a newline, to `out`: the whole per-record path of [`Batch::run`].
+    pub fn render_line(&mut self, number: u64, line: &[u8], out: &mut Vec<u8>) {
+        self.render(number, Input::Bytes(line), out);
+    }
+
+    fn render(&mut self, number: u64, input: Input<'_>, out: &mut Vec<u8>) -> Tally {
+        let outcome = self.batch.line_outcome(number, input, self.spare.take());
+        let tally = Tally::of(&outcome.outcome);
+        outcome.write_json(out);
+        if let Outcome::Rendered { .. } = outcome.outcome {
+            self.spare = Some(outcome.outcome);
+        }
+        tally
     }
 }
 
@@ -316,7 +354,10 @@ impl<R: BufRead> Iterator for Outcomes<'_, '_, R> {
             let outcomes: Vec<_> = chunk
                 .lines()
                 .par_iter()
-                .map(|line| batch.chunk_line(chunk, line).into_owned())
+                .map(|line| {
+                    let input = Batch::chunk_input(chunk, line);
+                    batch.line_outcome(line.number, input, None).into_owned()
+                })
                 .collect();
             self.ready = outcomes.into_iter();
         }

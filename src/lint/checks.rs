@@ -331,7 +331,7 @@ fn types(v: &Variable, property: &Property, out: &mut Vec<Diagnostic>) {
     let date = property.data_type == DataType::Date;
     let text = property.data_type == DataType::String;
     for f in &v.filters {
-        let name = f.name.as_str();
+        let name: &str = &f.name;
         if name == "default" || (date && name == "time_zone") {
             continue;
         }

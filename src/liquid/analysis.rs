@@ -98,7 +98,8 @@ pub struct Variable {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FilterUse {
     /// The filter's name.
-    pub name: String,
+    #[serde(serialize_with = "condition::as_str")]
+    pub name: Arc<str>,
     /// Where the name is.
     pub span: (u32, u32),
     /// Its line and column.
@@ -162,6 +163,7 @@ impl Analysis {
 pub(crate) fn analyze(root: &Block, source: &str) -> Analysis {
     let mut walker = Walker {
         source,
+        tags: Default::default(),
         lines: LineIndex::new(source),
         bound: vec![Arc::from("forloop"), Arc::from("tablerowloop")],
         guards: Vec::new(),
@@ -171,9 +173,8 @@ pub(crate) fn analyze(root: &Block, source: &str) -> Analysis {
     };
     let flow = walker.block(root);
     walker.result.always_aborts = flow.aborts;
-    walker.result.tags.sort();
-    walker.result.tags.dedup();
-    walker.result.variables.sort_by_key(|v| v.span);
+    walker.result.tags = walker.tags.iter().map(|t| (*t).to_owned()).collect();
+    walker.result.variables.sort_unstable_by_key(|v| v.span);
     walker.result.filters.sort_by_key(|f| (f.at.line, f.at.col));
     walker.result.abort_tags.sort_by_key(|a| a.span);
     walker.result.aborts = walker.result.abort_tags.iter().map(|a| a.at).collect();
@@ -196,6 +197,8 @@ const STOPS: Flow = Flow {
 
 struct Walker<'s> {
     source: &'s str,
+    /// The tags used, sorted.
+    tags: std::collections::BTreeSet<&'static str>,
     lines: LineIndex,
     bound: Vec<Arc<str>>,
     guards: Vec<String>,
@@ -210,17 +213,17 @@ struct Branch<'a> {
     condition: Option<&'a Condition>,
     /// What holds in the branch.
     guard: Guard,
-    /// The condition's text for [`Variable::guards`] (`if` branches only).
-    text: Option<String>,
+    /// Whether the condition's text goes in [`Variable::guards`] (`if` branches only).
+    textual: bool,
     body: &'a Block,
     /// Whether the branch is taken whenever it is reached (`Some(true)`), never
     /// (`Some(false)`), or depending on data.
     constant: Option<bool>,
 }
 
-impl Walker<'_> {
-    fn tag(&mut self, name: &str) {
-        self.result.tags.push(name.to_owned());
+impl<'s> Walker<'s> {
+    fn tag(&mut self, name: &'static str) {
+        self.tags.insert(name);
     }
 
     fn block(&mut self, block: &Block) -> Flow {
@@ -366,16 +369,15 @@ impl Walker<'_> {
                 let test = self.test(condition);
                 // An `unless` branch is taken when its condition fails.
                 let holds = !(i == 0 && negate_first);
-                let text = self.condition_text(condition);
                 Branch {
                     condition: Some(condition),
                     constant: test.constant().map(|c| c == holds),
                     guard: Guard {
-                        text: Arc::from(text.as_str()),
+                        text: Arc::from(self.condition_text(condition)),
                         holds,
                         test: Arc::new(test),
                     },
-                    text: Some(text),
+                    textual: true,
                     body,
                 }
             })
@@ -406,7 +408,9 @@ impl Walker<'_> {
                 self.condition(condition);
             }
             self.known.push(branch.guard.clone());
-            self.guards.extend(branch.text.clone());
+            if branch.textual {
+                self.guards.push(String::from(&*branch.guard.text));
+            }
             let reach = self.reachable && branch.constant != Some(false);
             self.reachable = reach;
             let flow = self.block(branch.body);
@@ -484,7 +488,7 @@ impl Walker<'_> {
                     holds: true,
                     test: Arc::new(test),
                 },
-                text: None,
+                textual: false,
                 body,
                 constant: constant.filter(|c| !c),
             });
@@ -492,7 +496,7 @@ impl Walker<'_> {
         self.branches(&whens, otherwise)
     }
 
-    fn condition_text(&self, c: &Condition) -> String {
+    fn condition_text(&self, c: &Condition) -> &'s str {
         let span = |cmp: &Comparison| match cmp {
             Comparison::Test(e) => expr_span(e),
             Comparison::Compare(_, _, _, s) => Some(*s),
@@ -500,11 +504,11 @@ impl Walker<'_> {
         let first = c.terms.first().and_then(span);
         let last = c.terms.last().and_then(span);
         match (first, last) {
-            (Some(a), Some(b)) => self.slice(Span {
-                start: a.start,
-                end: b.end,
-            }),
-            _ => String::new(),
+            (Some(a), Some(b)) => self
+                .source
+                .get(a.start as usize..b.end as usize)
+                .unwrap_or(""),
+            _ => "",
         }
     }
 
@@ -550,7 +554,7 @@ impl Walker<'_> {
                 Value::Bool(b) => Operand::Literal(Literal::Bool(*b)),
                 Value::Int(i) => Operand::Literal(Literal::Int(*i)),
                 Value::Float(f) => Operand::Literal(Literal::Float(f.to_string())),
-                Value::Str(s) => Operand::Literal(Literal::Str(s.to_string())),
+                Value::Str(s) => Operand::Literal(Literal::Str(String::from(&**s))),
                 Value::Empty => Operand::Literal(Literal::Empty),
                 Value::Blank => Operand::Literal(Literal::Blank),
                 _ => Operand::Other,
@@ -575,7 +579,7 @@ impl Walker<'_> {
             .filters
             .iter()
             .map(|c| FilterUse {
-                name: c.name.to_string(),
+                name: c.name.clone(),
                 span: (c.span.start, c.span.end),
                 at: self.lines.at(self.source, c.span.start as usize),
             })
@@ -584,8 +588,8 @@ impl Walker<'_> {
             let rest = &uses[from.min(uses.len())..];
             (
                 Usage::Output {
-                    filters: rest.iter().map(|u| u.name.clone()).collect(),
-                    has_default: rest.iter().any(|u| u.name == "default"),
+                    filters: rest.iter().map(|u| String::from(&*u.name)).collect(),
+                    has_default: rest.iter().any(|u| &*u.name == "default"),
                     written,
                 },
                 rest.to_vec(),
@@ -598,7 +602,7 @@ impl Walker<'_> {
         let mut fell_back = vec![&f.expr];
         for (i, call) in f.filters.iter().enumerate() {
             self.result.filters.push(NameUse {
-                name: call.name.to_string(),
+                name: String::from(&*call.name),
                 at: uses[i].at,
             });
             let mut args = call.args.iter();
@@ -720,10 +724,10 @@ fn parts(path: &Path) -> Vec<PathPart> {
     std::iter::once(&path.root)
         .chain(&path.rest)
         .map(|s| match s {
-            Segment::Key(k) => PathPart::Key(k.to_string()),
+            Segment::Key(k) => PathPart::Key(String::from(&**k)),
             Segment::Index(i) => PathPart::Index(*i),
             Segment::Dynamic(e) => match &**e {
-                Expr::Literal(Value::Str(s)) => PathPart::Key(s.to_string()),
+                Expr::Literal(Value::Str(s)) => PathPart::Key(String::from(&**s)),
                 _ => PathPart::Dynamic,
             },
         })

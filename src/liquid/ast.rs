@@ -199,8 +199,8 @@ pub struct Path {
     /// The rest.
     pub rest: Vec<Segment>,
     /// Where each key was found last time: the root's among the globals first, then
-    /// one for each segment of `rest`.
-    pub hints: Box<[KeyHint]>,
+    /// one for each of the first segments of `rest` (longer paths are rare).
+    pub hints: [KeyHint; 4],
     /// Where the path is.
     pub span: Span,
 }

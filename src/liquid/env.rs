@@ -10,8 +10,8 @@ use super::ast::Block;
 use super::error::{Error, ErrorKind, LineCol};
 use super::filters::{FilterContext, Filters};
 use super::parser;
-use super::resolve;
 use super::render::{self, Report};
+use super::resolve;
 use super::value::ObjectView;
 
 /// Resource limits. Every limit has a safe default and a setter on [`Environment`]

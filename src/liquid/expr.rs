@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use super::ast::{
-    Binding, CompareOp, Comparison, Condition, ConstantArgs, Expr, FilterCall, FilterFnDebug, Filtered,
-    Logic, Path, Segment,
+    Binding, CompareOp, Comparison, Condition, ConstantArgs, Expr, FilterCall, FilterFnDebug,
+    Filtered, Logic, Path, Segment,
 };
 use super::error::{Error, ErrorKind, Span, did_you_mean};
 use super::filters::Filters;
 use super::lexer::syntax;
-use super::value::{KeyHint, Value};
+use super::value::Value;
 
 /// An expression token.
 #[derive(Clone, Debug, PartialEq)]
@@ -201,7 +201,9 @@ fn number<'s>(text: &'s str, i: &mut usize, offset: usize, source: &str) -> Resu
 /// Interns the variable names of one template, so that the renderer can compare them
 /// by pointer.
 #[derive(Default)]
-pub struct Names(std::cell::RefCell<std::collections::HashSet<Arc<str>>>);
+pub struct Names(
+    std::cell::RefCell<std::collections::HashSet<Arc<str>, foldhash::fast::RandomState>>,
+);
 
 impl Names {
     /// The shared copy of `name`.
@@ -493,7 +495,7 @@ impl<'a, 's> ExprParser<'a, 's> {
         Ok(Path {
             root,
             binding: Binding::Dynamic,
-            hints: (0..=rest.len()).map(|_| KeyHint::default()).collect(),
+            hints: Default::default(),
             rest,
             span: Span::new(start, self.prev_end()),
         })

@@ -34,12 +34,33 @@ struct Resolver {
 
 impl Resolver {
     fn id(&mut self, name: &Arc<str>) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
+        // Few names: a scan (names are interned, so pointers usually decide). Many:
+        // a map, built once the scan would get slow.
+        const SCAN: usize = 32;
+        if self.names.len() <= SCAN {
+            if let Some(id) = self
+                .names
+                .iter()
+                .position(|n| Arc::ptr_eq(n, name) || n == name)
+            {
+                return id as u32;
+            }
+        } else {
+            if self.ids.is_empty() {
+                self.ids = (0..)
+                    .zip(&self.names)
+                    .map(|(i, n)| (n.clone(), i))
+                    .collect();
+            }
+            if let Some(&id) = self.ids.get(name) {
+                return id;
+            }
         }
         let id = self.names.len() as u32;
         self.names.push(name.clone());
-        self.ids.insert(name.clone(), id);
+        if !self.ids.is_empty() {
+            self.ids.insert(name.clone(), id);
+        }
         id
     }
 
@@ -146,7 +167,11 @@ impl Resolver {
     fn filtered(&mut self, f: &mut Filtered) {
         self.expr(&mut f.expr);
         for call in &mut f.filters {
-            for e in call.args.iter_mut().chain(call.kwargs.iter_mut().map(|(_, e)| e)) {
+            for e in call
+                .args
+                .iter_mut()
+                .chain(call.kwargs.iter_mut().map(|(_, e)| e))
+            {
                 self.expr(e);
             }
         }

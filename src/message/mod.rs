@@ -295,14 +295,32 @@ impl Message {
 
     /// Renders every field against `record`.
     pub fn render(&self, record: &Record<'_>) -> Outcome {
+        self.render_reusing(record, None)
+    }
+
+    /// Renders like [`Message::render`], into the buffers of `spare`, an outcome this
+    /// message rendered before and that is done with: a loop over many records keeps
+    /// its field texts' allocations from one record to the next.
+    pub fn render_reusing(&self, record: &Record<'_>, spare: Option<Outcome>) -> Outcome {
         if !self.accepts(record.event.kind) {
             return Outcome::wrong_event(self, record.event.kind);
         }
-        let mut fields = IndexMap::with_capacity(self.fields.len());
-        let mut warnings = Vec::new();
-        for field in &self.fields {
-            let mut text = String::new();
-            match field.template.render(record, &mut text) {
+        let (mut fields, mut warnings) = match spare {
+            Some(Outcome::Rendered {
+                mut fields,
+                mut warnings,
+            }) if fields.keys().eq(self.fields.iter().map(|f| &f.name)) => {
+                fields.values_mut().for_each(String::clear);
+                warnings.clear();
+                (fields, warnings)
+            }
+            _ => {
+                let fields = self.fields.iter().map(|f| (f.name, String::new()));
+                (fields.collect(), Vec::new())
+            }
+        };
+        for (field, (_, text)) in self.fields.iter().zip(fields.iter_mut()) {
+            match field.template.render(record, text) {
                 Ok(report) => {
                     if let Some(abort) = report.aborted {
                         return Outcome::Aborted {
@@ -316,7 +334,6 @@ impl Message {
                         path: w.path,
                         at: w.at,
                     }));
-                    fields.insert(field.name, text);
                 }
                 Err(e) => return Outcome::from_error(field.name, &e),
             }

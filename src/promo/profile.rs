@@ -135,7 +135,9 @@ impl<'de> Visitor<'de> for ProfileVisitor {
     }
 
     fn visit_f64<E>(self, n: f64) -> Result<Self::Value, E> {
-        Ok(Err(serde_json::Number::from_f64(n).map_or_else(|| n.to_string(), |n| n.to_string())))
+        Ok(Err(
+            serde_json::Number::from_f64(n).map_or_else(|| n.to_string(), |n| n.to_string())
+        ))
     }
 
     fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
@@ -164,7 +166,10 @@ mod tests {
     fn what_is_not_an_object_is_described() {
         let read = |text: &str| {
             let mut de = serde_json::Deserializer::from_str(text);
-            ProfileSeed.deserialize(&mut de).unwrap().map(|p| p.map(|p| p.len()))
+            ProfileSeed
+                .deserialize(&mut de)
+                .unwrap()
+                .map(|p| p.map(|p| p.len()))
         };
         assert_eq!(read("null"), Ok(None));
         assert_eq!(read("{}"), Ok(Some(0)));

@@ -488,7 +488,8 @@ fn hh_mm_ss(time: &str) -> Option<chrono::NaiveTime> {
         return None;
     };
     let two = |a: u8, b: u8| {
-        (a.is_ascii_digit() && b.is_ascii_digit()).then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
+        (a.is_ascii_digit() && b.is_ascii_digit())
+            .then(|| u32::from(a - b'0') * 10 + u32::from(b - b'0'))
     };
     chrono::NaiveTime::from_hms_opt(two(h1, h2)?, two(m1, m2)?, two(s1, s2)?)
 }

@@ -158,6 +158,6 @@ impl Guard {
     }
 }
 
-fn as_str<S: serde::Serializer>(text: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn as_str<S: serde::Serializer>(text: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(text)
 }

@@ -70,17 +70,9 @@ fn a_default_argument_is_output_where_what_it_falls_back_from_is_missing() {
     );
     assert_eq!(known(&a, "b"), ["!a"]);
     assert_eq!(known(&a, "c"), ["!a", "!b"]);
-    let names: Vec<&str> = variable(&a, "c")
-        .filters
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
+    let names: Vec<&str> = variable(&a, "c").filters.iter().map(|f| &*f.name).collect();
     assert_eq!(names, ["size"]);
-    let filters: Vec<&str> = variable(&a, "a")
-        .filters
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
+    let filters: Vec<&str> = variable(&a, "a").filters.iter().map(|f| &*f.name).collect();
     assert_eq!(filters, ["default", "upcase", "default", "size"]);
 }
 

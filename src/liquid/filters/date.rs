@@ -89,10 +89,10 @@ struct Parts {
 }
 
 impl Parts {
-    /// Reads one token; `None` when it is not part of any date we understand.
+    /// Reads one token; `None` when it is not part of any date we understand. Words
+    /// compare without regard to ASCII case, and without allocating.
     fn read(&mut self, token: &str) -> Option<()> {
-        let lower = token.to_ascii_lowercase();
-        let lower = lower.trim_end_matches('.');
+        let word = token.trim_end_matches('.');
         if let Some((date, time)) = split_iso(token) {
             return self.read_date(date).and_then(|()| self.read_time(time));
         }
@@ -102,13 +102,13 @@ impl Parts {
         if token.contains(':') {
             return self.read_time(token);
         }
-        if let Some(pm) = meridian(lower) {
+        if let Some(pm) = meridian(word) {
             return set(&mut self.meridian, pm);
         }
-        if let Some(month) = month_number(lower) {
+        if let Some(month) = month_number(word) {
             return set(&mut self.month, month);
         }
-        if is_weekday(lower) {
+        if is_weekday(word) {
             return Some(());
         }
         if token.contains(['-', '/', '.']) {
@@ -116,14 +116,14 @@ impl Parts {
         }
         let digits = ["st", "nd", "rd", "th"]
             .iter()
-            .find_map(|suffix| lower.strip_suffix(suffix))
-            .unwrap_or(lower);
+            .find_map(|suffix| strip_suffix_ignore_case(word, suffix))
+            .unwrap_or(word);
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         match digits.len() {
             1 | 2 => set(&mut self.day, digits.parse().ok()?),
-            4 if digits.len() == lower.len() => set(&mut self.year, digits.parse().ok()?),
+            4 if digits.len() == word.len() => set(&mut self.year, digits.parse().ok()?),
             _ => None,
         }
     }
@@ -131,10 +131,11 @@ impl Parts {
     /// `2024-03-01`, `2024/03/01`, or day first: `01-03-2024`, `01/03/2024`, `01.03.2024`.
     fn read_date(&mut self, token: &str) -> Option<()> {
         let separator = token.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
-        let fields: Vec<&str> = token.split(separator).collect();
-        let [a, b, c] = fields[..] else {
+        let mut fields = token.split(separator);
+        let (a, b, c) = (fields.next()?, fields.next()?, fields.next()?);
+        if fields.next().is_some() {
             return None;
-        };
+        }
         let number = |f: &str, lens: &[usize]| -> Option<u32> {
             (lens.contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()))
                 .then(|| f.parse().ok())
@@ -163,28 +164,29 @@ impl Parts {
             .unwrap_or(token.len());
         let (clock, suffix) = token.split_at(end);
         if !suffix.is_empty() {
-            let lower = suffix.to_ascii_lowercase();
-            match meridian(lower.trim_end_matches('.')) {
+            match meridian(suffix.trim_end_matches('.')) {
                 Some(pm) => set(&mut self.meridian, pm)?,
                 None => set(&mut self.offset, zone(suffix)?)?,
             }
         }
         let (clock, fraction) = clock.split_once('.').unwrap_or((clock, ""));
-        let fields: Vec<&str> = clock.split(':').collect();
-        let field = |i: usize| -> Option<u32> {
-            let f: &str = fields.get(i)?;
+        let field = |f: &str| -> Option<u32> {
             (matches!(f.len(), 1 | 2) && f.bytes().all(|b| b.is_ascii_digit()))
                 .then(|| f.parse().ok())
                 .flatten()
         };
-        let (hour, minute) = (field(0)?, field(1)?);
-        let second = match fields.len() {
-            2 => 0,
-            3 => field(2)?,
-            _ => return None,
+        let mut fields = clock.split(':');
+        let (hour, minute) = (field(fields.next()?)?, field(fields.next()?)?);
+        let seconds = fields.next();
+        if fields.next().is_some() {
+            return None;
+        }
+        let second = match seconds {
+            None => 0,
+            Some(f) => field(f)?,
         };
         if !fraction.bytes().all(|b| b.is_ascii_digit())
-            || (fields.len() == 2 && !fraction.is_empty())
+            || (seconds.is_none() && !fraction.is_empty())
         {
             return None;
         }
@@ -239,49 +241,77 @@ fn split_iso(token: &str) -> Option<(&str, &str)> {
         .then_some((date, time))
 }
 
-fn meridian(lower: &str) -> Option<bool> {
-    match lower {
-        "am" | "a.m" => Some(false),
-        "pm" | "p.m" => Some(true),
-        _ => None,
+/// `am` / `pm` (`a.m`, `P.M` ...): whether it is `pm`.
+fn meridian(word: &str) -> Option<bool> {
+    let is = |a: &str| word.eq_ignore_ascii_case(a);
+    if is("am") || is("a.m") {
+        Some(false)
+    } else if is("pm") || is("p.m") {
+        Some(true)
+    } else {
+        None
     }
+}
+
+/// `word` without `suffix` at its end, in any ASCII case.
+fn strip_suffix_ignore_case<'w>(word: &'w str, suffix: &str) -> Option<&'w str> {
+    let cut = word.len().checked_sub(suffix.len())?;
+    let (rest, end) = (word.get(..cut)?, word.get(cut..)?);
+    end.eq_ignore_ascii_case(suffix).then_some(rest)
+}
+
+/// Whether `word` is `name` or, when three letters long, its abbreviation.
+fn names(word: &str, name: &str) -> bool {
+    word.eq_ignore_ascii_case(name)
+        || (word.len() == 3 && name.get(..3).is_some_and(|a| a.eq_ignore_ascii_case(word)))
 }
 
 /// A zone: a numeric offset (`+05:30`, `+0530`, `-08`) or a known abbreviation, in seconds
 /// east of UTC.
 fn zone(token: &str) -> Option<i32> {
     const HOUR: i32 = 3600;
-    let named = match token.to_ascii_uppercase().as_str() {
-        "Z" | "UT" | "UTC" | "GMT" => Some(0),
-        "IST" => Some(5 * HOUR + 1800),
-        "EST" => Some(-5 * HOUR),
-        "EDT" | "AST" => Some(-4 * HOUR),
-        "CST" => Some(-6 * HOUR),
-        "CDT" => Some(-5 * HOUR),
-        "MST" => Some(-7 * HOUR),
-        "MDT" => Some(-6 * HOUR),
-        "PST" => Some(-8 * HOUR),
-        "PDT" => Some(-7 * HOUR),
-        _ => None,
-    };
-    if named.is_some() {
-        return named;
+    const NAMED: [(&str, i32); 14] = [
+        ("Z", 0),
+        ("UT", 0),
+        ("UTC", 0),
+        ("GMT", 0),
+        ("IST", 5 * HOUR + 1800),
+        ("EST", -5 * HOUR),
+        ("EDT", -4 * HOUR),
+        ("AST", -4 * HOUR),
+        ("CST", -6 * HOUR),
+        ("CDT", -5 * HOUR),
+        ("MST", -7 * HOUR),
+        ("MDT", -6 * HOUR),
+        ("PST", -8 * HOUR),
+        ("PDT", -7 * HOUR),
+    ];
+    if let Some((_, offset)) = NAMED.iter().find(|(n, _)| n.eq_ignore_ascii_case(token)) {
+        return Some(*offset);
     }
     let sign = match token.as_bytes().first()? {
         b'+' => 1,
         b'-' => -1,
         _ => return None,
     };
-    let digits: String = token[1..].chars().filter(|&c| c != ':').collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) || token[1..].matches(':').count() > 1 {
+    // The digits, colons left out: `+05:30` is `0530`.
+    let body = &token.as_bytes()[1..];
+    if body.iter().filter(|&&b| b == b':').count() > 1 {
         return None;
     }
-    let (hours, minutes) = match digits.len() {
-        1 | 2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (
-            digits[..2].parse::<i32>().ok()?,
-            digits[2..].parse::<i32>().ok()?,
-        ),
+    let mut digits = [0i32; 4];
+    let mut len = 0;
+    for &b in body.iter().filter(|&&b| b != b':') {
+        if !b.is_ascii_digit() || len == digits.len() {
+            return None;
+        }
+        digits[len] = i32::from(b - b'0');
+        len += 1;
+    }
+    let (hours, minutes) = match (len, digits) {
+        (1, [h, ..]) => (h, 0),
+        (2, [h1, h2, ..]) => (h1 * 10 + h2, 0),
+        (4, [h1, h2, m1, m2]) => (h1 * 10 + h2, m1 * 10 + m2),
         _ => return None,
     };
     (hours < 24 && minutes < 60).then_some(sign * (hours * HOUR + minutes * 60))
@@ -313,24 +343,18 @@ const WEEKDAYS: [&str; 7] = [
 ];
 
 /// A month by its English name or three-letter abbreviation (`sept` too), 1-based.
-fn month_number(lower: &str) -> Option<u32> {
-    if lower == "sept" {
+fn month_number(word: &str) -> Option<u32> {
+    if word.eq_ignore_ascii_case("sept") {
         return Some(9);
     }
     MONTHS
         .iter()
-        .position(|m| {
-            let m = m.to_ascii_lowercase();
-            lower == m || (lower.len() == 3 && m.starts_with(lower))
-        })
+        .position(|m| names(word, m))
         .map(|i| i as u32 + 1)
 }
 
-fn is_weekday(lower: &str) -> bool {
-    WEEKDAYS.iter().any(|d| {
-        let d = d.to_ascii_lowercase();
-        lower == d || (lower.len() == 3 && d.starts_with(lower))
-    })
+fn is_weekday(word: &str) -> bool {
+    WEEKDAYS.iter().any(|d| names(word, d))
 }
 
 #[cfg(test)]

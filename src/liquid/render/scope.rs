@@ -123,7 +123,7 @@ impl<'g> Renderer<'g> {
             if let Some(Some(v)) = self.slots.get(id as usize) {
                 return Got::Stored(v);
             }
-            if self.counters.is_empty() {
+            if self.rare.is_none() {
                 return Got::from_val(self.globals.get_hinted(name, hint));
             }
         }
@@ -175,14 +175,18 @@ impl<'g> Renderer<'g> {
     }
 
     fn extra(&self, name: &str) -> Option<&Val<'g>> {
-        self.extra
+        self.rare
+            .as_ref()?
+            .extra
             .iter()
             .find(|(n, _)| **n == *name)
             .map(|(_, v)| v)
     }
 
     fn counter(&self, name: &str) -> Option<Val<'g>> {
-        self.counters
+        self.rare
+            .as_ref()?
+            .counters
             .iter()
             .find(|(n, _)| **n == *name)
             .map(|(_, n)| Val::Owned(Value::Int(*n)))
@@ -214,20 +218,18 @@ impl<'g> Renderer<'g> {
     }
 
     fn set_extra(&mut self, name: &Arc<str>, value: Val<'g>) {
-        match self.extra.iter_mut().find(|(n, _)| n == name) {
+        let extra = &mut self.rare().extra;
+        match extra.iter_mut().find(|(n, _)| n == name) {
             Some(slot) => slot.1 = value,
-            None => self.extra.push((name.clone(), value)),
+            None => extra.push((name.clone(), value)),
         }
     }
 
     /// How the names of `partial` map to this scope's slots, computed once per
     /// partial and scope.
     pub(super) fn include_map(&mut self, owner: &[Arc<str>], partial: &Arc<Parsed>) -> NameMap {
-        if let Some((_, map)) = self
-            .include_maps
-            .iter()
-            .find(|(p, _)| Arc::ptr_eq(p, partial))
-        {
+        let maps = &mut self.rare().include_maps;
+        if let Some((_, map)) = maps.iter().find(|(p, _)| Arc::ptr_eq(p, partial)) {
             return map.clone();
         }
         let map: NameMap = partial
@@ -235,7 +237,7 @@ impl<'g> Renderer<'g> {
             .iter()
             .map(|name| owner.iter().position(|n| n == name).map(|i| i as u32))
             .collect();
-        self.include_maps.push((partial.clone(), map.clone()));
+        maps.push((partial.clone(), map.clone()));
         map
     }
 
@@ -257,7 +259,8 @@ impl<'g> Renderer<'g> {
         }
     }
 
-    fn loop_property(&self, level: usize, key: &str) -> Option<Value> {
+    #[inline]
+    pub(super) fn loop_property(&self, level: usize, key: &str) -> Option<Value> {
         let l = &self.loops[level];
         Some(match key {
             "index" => Value::Int(l.index0 as i64 + 1),

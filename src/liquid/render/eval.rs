@@ -1,0 +1,616 @@
+//! Evaluating expressions: paths, literals and ranges, filters, conditions.
+//!
+//! A path's value is read where it is ([`Got`]): a variable of the scope, a value
+//! inside the globals or a literal of the template is borrowed, not copied; only
+//! host data that is not a [`Value`] is materialized for a filter.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use super::super::ast::{
+    Binding, CompareOp, Comparison, Condition, Expr, FilterCall, Filtered, Logic, Path, Segment,
+};
+use super::super::error::{ErrorKind, Span};
+use super::super::filters::Args;
+use super::super::value::{Borrowed, KeyHint, Val, Value, range_len};
+use super::scope::Frame;
+use super::{Renderer, Result, Shared, error_at, expr_span, filter_error};
+
+impl<'g> Renderer<'g> {
+    /// Evaluates an expression and its filters. The flag says whether the expression
+    /// itself was undefined.
+    #[inline]
+    pub(super) fn filtered(
+        &self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        f: &Filtered,
+    ) -> Result<(Val<'g>, bool)> {
+        let Some((first, rest)) = f.filters.split_first() else {
+            let got = self.operand(sh, fr, &f.expr)?;
+            let undefined = matches!(got, Got::Undefined);
+            return Ok((got.into_val(), undefined));
+        };
+        // Filters read their input by reference: only host data that is not a `Value`
+        // is copied.
+        let (mut value, undefined) = match &f.expr {
+            Expr::Path(path) => {
+                let got = self.lookup(sh, fr, path)?;
+                let owned;
+                let input = match got.as_value() {
+                    Some(v) => v,
+                    None => {
+                        owned = got.value_ref().into_owned();
+                        &owned
+                    }
+                };
+                let value = self.apply(sh, fr, first, input)?;
+                (value, matches!(got, Got::Undefined))
+            }
+            Expr::Literal(v) => (self.apply(sh, fr, first, v)?, false),
+            range => {
+                let v = self.eval(sh, fr, range)?;
+                (self.apply(sh, fr, first, &v.value_ref())?, false)
+            }
+        };
+        for call in rest {
+            value = self.apply(sh, fr, call, &value)?;
+        }
+        Ok((Val::Owned(value), undefined))
+    }
+
+    /// Calls one filter.
+    #[inline]
+    fn apply(
+        &self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        call: &FilterCall,
+        input: &Value,
+    ) -> Result<Value> {
+        let result = match &call.constant {
+            Some((args, kwargs)) => (call.func.0)(
+                input,
+                &Args {
+                    positional: args,
+                    keyword: kwargs,
+                    context: &sh.filter_context,
+                },
+            ),
+            // One argument, the common case: read in place, no buffer.
+            None if call.args.len() == 1 && call.kwargs.is_empty() => {
+                let arg = self.operand(sh, fr, &call.args[0])?;
+                let arg = arg.value_ref();
+                (call.func.0)(
+                    input,
+                    &Args {
+                        positional: std::slice::from_ref(&*arg),
+                        keyword: &[],
+                        context: &sh.filter_context,
+                    },
+                )
+            }
+            None => return self.apply_buffered(sh, fr, call, input),
+        };
+        // An integer is rebuilt rather than moved: copying the whole value right after
+        // the filter wrote it field by field stalls the load. It owns nothing, so
+        // forgetting the original leaks nothing.
+        if let Ok(Value::Int(i)) = result {
+            std::mem::forget(result);
+            return Ok(Value::Int(i));
+        }
+        match result {
+            Ok(value) => Ok(value),
+            Err(e) => Err(filter_error(fr.tpl, call.span, &call.name, e)),
+        }
+    }
+
+    /// Calls a filter with its arguments evaluated into the reused buffers.
+    #[inline(never)]
+    fn apply_buffered(
+        &self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        call: &FilterCall,
+        input: &Value,
+    ) -> Result<Value> {
+        let mut args = std::mem::take(&mut sh.arg_buf);
+        let mut kwargs = std::mem::take(&mut sh.kwarg_buf);
+        let result = self
+            .eval_args(sh, fr, call, &mut args, &mut kwargs)
+            .map(|()| {
+                (call.func.0)(
+                    input,
+                    &Args {
+                        positional: &args,
+                        keyword: &kwargs,
+                        context: &sh.filter_context,
+                    },
+                )
+            });
+        args.clear();
+        kwargs.clear();
+        sh.arg_buf = args;
+        sh.kwarg_buf = kwargs;
+        result?.map_err(|e| filter_error(fr.tpl, call.span, &call.name, e))
+    }
+
+    fn eval_args(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        call: &FilterCall,
+        args: &mut Vec<Value>,
+        kwargs: &mut Vec<(Arc<str>, Value)>,
+    ) -> Result<()> {
+        for a in &call.args {
+            args.push(self.operand(sh, fr, a)?.into_value());
+        }
+        for (k, a) in &call.kwargs {
+            kwargs.push((k.clone(), self.operand(sh, fr, a)?.into_value()));
+        }
+        Ok(())
+    }
+
+    /// Evaluates an expression, reading values in place where they are.
+    #[inline]
+    pub(super) fn operand<'r>(
+        &'r self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        expr: &'r Expr,
+    ) -> Result<Got<'r, 'g>> {
+        match expr {
+            Expr::Literal(v) => Ok(Got::Literal(v)),
+            Expr::Path(path) => self.lookup(sh, fr, path),
+            Expr::Range(..) => self.eval(sh, fr, expr).map(Got::New),
+        }
+    }
+
+    /// Evaluates an expression; undefined paths are nil.
+    pub(super) fn eval(&self, sh: &Shared<'_>, fr: &Frame<'_>, expr: &Expr) -> Result<Val<'g>> {
+        Ok(match expr {
+            Expr::Literal(v) => Val::Owned(v.clone()),
+            Expr::Path(path) => self.lookup(sh, fr, path)?.into_val(),
+            Expr::Range(start, end, span) => {
+                let start = to_range_bound(&self.operand(sh, fr, start)?.value_ref());
+                let end = to_range_bound(&self.operand(sh, fr, end)?.value_ref());
+                let limit = sh.config.limits.max_range_size;
+                if range_len(start, end) > limit {
+                    return Err(error_at(
+                        fr.tpl,
+                        *span,
+                        ErrorKind::LimitExceeded,
+                        format!(
+                            "range ({start}..{end}) holds more than the limit of {limit} integers"
+                        ),
+                    ));
+                }
+                Val::Owned(Value::Range(start, end))
+            }
+        })
+    }
+
+    /// Looks a path up.
+    #[inline(always)]
+    pub(super) fn lookup<'r>(
+        &'r self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        path: &Path,
+    ) -> Result<Got<'r, 'g>> {
+        // The commonest paths, in line where the value is used: a property of a loop
+        // variable holding an object of the globals, and a variable of this scope.
+        match (path.binding, path.rest.as_slice()) {
+            (Binding::Loop(place), [Segment::Key(key)]) => {
+                if let Some(found) = Got::Stored(&self.stack[fr.stack_base + place as usize].1)
+                    .find(key, &path.hints[1])
+                {
+                    return Ok(Got::Global(found));
+                }
+            }
+            (Binding::Name(id), []) if fr.map.is_none() => {
+                if let Some(Some(v)) = self.slots.get(id as usize) {
+                    return Ok(Got::Stored(v));
+                }
+            }
+            _ => {}
+        }
+        self.lookup_general(sh, fr, path)
+    }
+
+    /// [`Renderer::lookup`] for any path.
+    #[inline(never)]
+    fn lookup_general<'r>(
+        &'r self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        path: &Path,
+    ) -> Result<Got<'r, 'g>> {
+        // The common paths: a loop variable or a plain name, then keys. Results are
+        // built where they are returned: moving a `Got` that was just written word by
+        // word stalls the load that copies it.
+        let last = path.rest.len();
+        let mut current = match (path.binding, &path.root) {
+            (Binding::Loop(place), _) => {
+                let v = &self.stack[fr.stack_base + place as usize].1;
+                if last == 0 {
+                    return Ok(Got::Stored(v));
+                }
+                Got::Stored(v)
+            }
+            (Binding::Name(id), Segment::Key(name)) => {
+                if last == 0 {
+                    return Ok(self.named(fr, id, name, &path.hints[0]));
+                }
+                self.named(fr, id, name, &path.hints[0])
+            }
+            (Binding::Forloop(level), _) if last == 1 => {
+                let Segment::Key(key) = &path.rest[0] else {
+                    return Ok(Got::Undefined);
+                };
+                let level = fr.loop_base + level as usize;
+                return Ok(match self.loop_property(level, key) {
+                    Some(v) => Got::New(Val::Owned(v)),
+                    None => Got::Undefined,
+                });
+            }
+            _ => return self.lookup_rest(sh, fr, path),
+        };
+        for (i, segment) in path.rest.iter().enumerate() {
+            let Segment::Key(key) = segment else {
+                return self.walk(sh, fr, current, path, i);
+            };
+            let Some(hint) = path.hints.get(1 + i) else {
+                return self.walk(sh, fr, current, path, i);
+            };
+            match current.find(key, hint) {
+                Some(found) if i + 1 == last => return Ok(Got::Global(found)),
+                Some(found) => current = Got::Global(found),
+                None => {
+                    current = current.get_slow(key, hint);
+                    if let Got::Undefined = current {
+                        return Ok(Got::Undefined);
+                    }
+                }
+            }
+        }
+        Ok(current)
+    }
+
+    /// The paths [`Renderer::lookup`] leaves: `forloop`, and roots that are not names.
+    #[inline(never)]
+    fn lookup_rest<'r>(
+        &'r self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        path: &Path,
+    ) -> Result<Got<'r, 'g>> {
+        let mut rest = path.rest.iter();
+        let root = self.root(sh, fr, path, &mut rest)?;
+        // `forloop` may have taken some segments.
+        let from = path.rest.len() - rest.len();
+        self.walk(sh, fr, root, path, from)
+    }
+
+    /// Walks the segments of `path` from number `from` on.
+    #[inline(never)]
+    fn walk<'r>(
+        &'r self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        mut current: Got<'r, 'g>,
+        path: &Path,
+        from: usize,
+    ) -> Result<Got<'r, 'g>> {
+        for (i, segment) in path.rest.iter().enumerate().skip(from) {
+            if let Got::Undefined = current {
+                break;
+            }
+            let spare = KeyHint::default();
+            let hint = path.hints.get(1 + i).unwrap_or(&spare);
+            current = match segment {
+                Segment::Key(key) => current.get(key, hint),
+                Segment::Index(i) => current.index(*i),
+                Segment::Dynamic(expr) => {
+                    let key = self.operand(sh, fr, expr)?;
+                    current.dynamic(&key.value_ref())
+                }
+            };
+        }
+        Ok(current)
+    }
+
+    pub(super) fn condition(&self, sh: &Shared<'_>, fr: &Frame<'_>, c: &Condition) -> Result<bool> {
+        let last = c.terms.len() - 1;
+        let mut result = self.comparison(sh, fr, &c.terms[last])?;
+        for i in (0..last).rev() {
+            let left = self.comparison(sh, fr, &c.terms[i])?;
+            result = match c.ops[i] {
+                Logic::And => left && result,
+                Logic::Or => left || result,
+            };
+        }
+        Ok(result)
+    }
+
+    fn comparison(&self, sh: &Shared<'_>, fr: &Frame<'_>, c: &Comparison) -> Result<bool> {
+        let (left, op, right, span) = match c {
+            Comparison::Test(expr) => return Ok(self.operand(sh, fr, expr)?.is_truthy()),
+            Comparison::Compare(l, op, r, span) => (l, *op, r, *span),
+        };
+        let left = self.operand(sh, fr, left)?;
+        let right = self.operand(sh, fr, right)?;
+        if let (Some(a), Some(b)) = (left.as_str(), right.as_str()) {
+            match op {
+                CompareOp::Eq => return Ok(a == b),
+                CompareOp::Ne => return Ok(a != b),
+                _ => {}
+            }
+        }
+        let (left, right) = (left.value_ref(), right.value_ref());
+        Ok(match op {
+            CompareOp::Eq => left.liquid_eq(&right),
+            CompareOp::Ne => !left.liquid_eq(&right),
+            CompareOp::Contains => left.contains(&right),
+            _ => {
+                let is_special = |v: &Value| matches!(v, Value::Nil | Value::Empty | Value::Blank);
+                if is_special(&left) || is_special(&right) {
+                    return Ok(false);
+                }
+                let Some(order) = left.liquid_cmp(&right) else {
+                    return Err(error_at(
+                        fr.tpl,
+                        span,
+                        ErrorKind::Type,
+                        format!(
+                            "cannot compare {} with {}",
+                            left.type_name(),
+                            right.type_name()
+                        ),
+                    ));
+                };
+                match op {
+                    CompareOp::Lt => order.is_lt(),
+                    CompareOp::Gt => order.is_gt(),
+                    CompareOp::Le => order.is_le(),
+                    _ => order.is_ge(),
+                }
+            }
+        })
+    }
+
+    pub(super) fn integer_arg(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        expr: &Expr,
+        what: &str,
+        tag: Span,
+    ) -> Result<i64> {
+        let value = self.eval(sh, fr, expr)?.into_value();
+        let n = match &value {
+            Value::Int(i) => Some(*i),
+            Value::Float(f) if f.is_finite() => Some(*f as i64),
+            Value::Str(s) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        n.ok_or_else(|| {
+            let span = expr_span(expr).unwrap_or(tag);
+            error_at(
+                fr.tpl,
+                span,
+                ErrorKind::Type,
+                format!(
+                    "`{what}` expects an integer, found {} {}",
+                    value.type_name(),
+                    describe(&value)
+                ),
+            )
+        })
+    }
+}
+
+/// What evaluating an expression gave, read in place where possible.
+pub(super) enum Got<'r, 'g> {
+    /// An undefined path.
+    Undefined,
+    /// A variable of the scope or the loop stack, not copied.
+    Stored(&'r Val<'g>),
+    /// A value inside the globals, not copied.
+    Global(&'g Value),
+    /// A literal of the template, not copied.
+    Literal(&'r Value),
+    /// A value found or made by the lookup.
+    New(Val<'g>),
+}
+
+static NIL: Value = Value::Nil;
+
+impl<'r, 'g> Got<'r, 'g> {
+    pub(super) fn from_val(v: Option<Val<'g>>) -> Self {
+        match v {
+            Some(Val::Borrowed(Borrowed::Value(v))) => Got::Global(v),
+            Some(v) => Got::New(v),
+            None => Got::Undefined,
+        }
+    }
+
+    /// The property `key`, including `size`, `first` and `last`.
+    fn get(&self, key: &str, hint: &KeyHint) -> Got<'r, 'g> {
+        match self.find(key, hint) {
+            Some(found) => Got::Global(found),
+            None => self.get_slow(key, hint),
+        }
+    }
+
+    /// The property `key` when this is an object inside the globals that has it.
+    #[inline]
+    fn find(&self, key: &str, hint: &KeyHint) -> Option<&'g Value> {
+        match self {
+            Got::Global(Value::Object(map))
+            | Got::Stored(Val::Borrowed(Borrowed::Value(Value::Object(map)))) => {
+                hint.find(map, key)
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Got::get`] for everything but objects inside the globals that have the key.
+    #[inline(never)]
+    fn get_slow(&self, key: &str, hint: &KeyHint) -> Got<'r, 'g> {
+        match self {
+            Got::Global(v) => get_global(v, key, hint),
+            Got::Stored(Val::Borrowed(Borrowed::Value(v))) => get_global(v, key, hint),
+            Got::Stored(v) => Got::from_val(v.get_hinted(key, hint)),
+            Got::New(v) => Got::from_val(v.get_hinted(key, hint)),
+            Got::Literal(v) => Got::from_val(v.get(key).map(Val::Owned)),
+            Got::Undefined => Got::Undefined,
+        }
+    }
+
+    /// Item `index`.
+    fn index(&self, index: i64) -> Got<'r, 'g> {
+        match self {
+            Got::Global(v) => Got::from_val(Val::value(v).index(index)),
+            Got::Stored(v) => Got::from_val(v.index(index)),
+            Got::New(v) => Got::from_val(v.index(index)),
+            Got::Literal(v) => Got::from_val(v.index(index).map(Val::Owned)),
+            Got::Undefined => Got::Undefined,
+        }
+    }
+
+    /// `[key]`: an item for a number, a property for a string.
+    fn dynamic(&self, key: &Value) -> Got<'r, 'g> {
+        match key {
+            Value::Int(i) => self.index(*i),
+            Value::Float(f) => self.index(*f as i64),
+            Value::Str(s) => self.get(s, &KeyHint::default()),
+            _ => Got::Undefined,
+        }
+    }
+
+    /// The value, copied if it is stored (nil if undefined).
+    pub(super) fn into_val(self) -> Val<'g> {
+        match self {
+            Got::Undefined => Val::Owned(Value::Nil),
+            Got::Stored(v) => v.clone(),
+            Got::Global(v) => Val::value(v),
+            Got::Literal(v) => Val::Owned(v.clone()),
+            Got::New(v) => v,
+        }
+    }
+
+    /// The owned value.
+    fn into_value(self) -> Value {
+        match self {
+            Got::Undefined => Value::Nil,
+            Got::Stored(v) => v.clone().into_value(),
+            Got::Global(v) | Got::Literal(v) => v.clone(),
+            Got::New(v) => v.into_value(),
+        }
+    }
+
+    /// The value, when it is a `&Value` already (nil when undefined).
+    #[inline]
+    fn as_value(&self) -> Option<&Value> {
+        match self {
+            Got::Undefined => Some(&NIL),
+            Got::Stored(Val::Owned(v)) => Some(v),
+            Got::Stored(Val::Borrowed(Borrowed::Value(v))) => Some(v),
+            Got::Global(v) | Got::Literal(v) => Some(v),
+            Got::New(Val::Owned(v)) => Some(v),
+            Got::New(Val::Borrowed(Borrowed::Value(v))) => Some(v),
+            Got::Stored(_) | Got::New(_) => None,
+        }
+    }
+
+    /// The value as a `&Value`, copying only host data that is not one.
+    #[inline]
+    pub(super) fn value_ref(&self) -> Cow<'_, Value> {
+        match self {
+            Got::Undefined => Cow::Borrowed(&NIL),
+            Got::Stored(v) => v.value_ref(),
+            Got::Global(v) | Got::Literal(v) => Cow::Borrowed(*v),
+            Got::New(v) => v.value_ref(),
+        }
+    }
+
+    pub(super) fn write_to(&self, out: &mut String) {
+        match self {
+            Got::Undefined => {}
+            Got::Stored(v) => v.write_to(out),
+            Got::Global(v) | Got::Literal(v) => v.write_to(out),
+            Got::New(v) => v.write_to(out),
+        }
+    }
+
+    fn is_truthy(&self) -> bool {
+        match self {
+            Got::Undefined => false,
+            Got::Stored(v) => v.is_truthy(),
+            Got::Global(v) | Got::Literal(v) => v.is_truthy(),
+            Got::New(v) => v.is_truthy(),
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Got::Undefined => None,
+            Got::Stored(v) => val_str(v),
+            Got::Global(v) | Got::Literal(v) => v.as_str(),
+            Got::New(v) => val_str(v),
+        }
+    }
+}
+
+/// The property `key` of a value inside the globals.
+fn get_global<'r, 'g>(v: &'g Value, key: &str, hint: &KeyHint) -> Got<'r, 'g> {
+    if let Value::Object(map) = v {
+        if let Some(found) = hint.find(map, key) {
+            return Got::Global(found);
+        }
+    }
+    // `size`, `first` and `last`.
+    match v.get(key) {
+        Some(found) => Got::New(Val::Owned(found)),
+        None => Got::Undefined,
+    }
+}
+
+fn val_str<'v>(v: &'v Val<'_>) -> Option<&'v str> {
+    match v {
+        Val::Owned(Value::Str(s)) => Some(s),
+        Val::Borrowed(Borrowed::Value(Value::Str(s))) => Some(s),
+        Val::Borrowed(Borrowed::Str(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn to_range_bound(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        Value::Float(f) if f.is_finite() => *f as i64,
+        Value::Str(s) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite())
+                        .map(|f| f as i64)
+                })
+                .unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Str(s) => format!("{s:?}"),
+        Value::Nil => String::new(),
+        other => other.to_text(),
+    }
+}
