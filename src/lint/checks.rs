@@ -1,6 +1,7 @@
 //! The checks of one compiled template against the schema, from its static analysis.
 //! Spans are in the template's source; the caller places them in the file.
 
+use crate::liquid::edit_distance;
 use std::collections::HashSet;
 
 use super::diagnostic::{Code, Diagnostic};
@@ -431,23 +432,4 @@ fn and_list(items: &[&str]) -> String {
         [one] => (*one).to_owned(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
-}
-
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(cur).min(row[j])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }

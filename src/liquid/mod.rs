@@ -36,7 +36,7 @@ pub use analysis::{
 pub use env::{
     DirectoryLoader, Environment, Limits, MemoryLoader, PartialLoader, Template, UndefinedPolicy,
 };
-pub use error::{Error, ErrorKind, LineCol, Span};
+pub use error::{Error, ErrorKind, LineCol, Span, edit_distance};
 pub use filters::{Args, Filter, FilterError, Filters};
 pub use parser::TAGS;
 pub use render::{Abort, Report, Warning};
