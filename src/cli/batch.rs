@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Exit, caret_only, read_input};
+use super::{Exit, read_input};
 use promo_liquid::batch::{Batch, BatchOptions, Summary};
 use promo_liquid::message::Message;
 use promo_liquid::promo::{self, Settings};
@@ -61,6 +61,7 @@ pub fn run(args: BatchArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
         strict: args.strict,
+        ..Settings::default()
     };
     let message = load_message(&args, &settings)?;
     let (input, input_len) = open_input(args.input.as_deref())?;
@@ -114,15 +115,8 @@ fn load_message(args: &BatchArgs, settings: &Settings) -> Result<Message> {
     }
     let source = read_input(&args.message)?;
     let name = args.message.display().to_string();
-    let message = if name.ends_with(".toml") {
-        Message::from_toml(&name, &source, &env)
-    } else {
-        Message::from_template(&name, &source, &env)
-    };
-    message.map_err(|e| match e.liquid() {
-        Some(liquid) => anyhow::anyhow!("{e}\n{}", caret_only(liquid)),
-        None => anyhow::anyhow!("{e}"),
-    })
+    // Every problem of the message, placed in its file, as rustc prints its errors.
+    Message::load(&name, &source, &env).map_err(|e| super::Reported(e.report()).into())
 }
 
 type Input = Box<dyn BufRead + Send>;

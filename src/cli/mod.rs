@@ -37,6 +37,19 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// A usage problem whose text is a finished report (rustc-style, with its own
+/// `error[...]` lines): `main` prints it as it is, with exit code 2.
+#[derive(Debug)]
+pub struct Reported(pub String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
+
 /// Reads a file, or standard input for `-`.
 pub fn read_input(path: &Path) -> Result<String> {
     if path == Path::new("-") {
@@ -63,9 +76,23 @@ pub fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
     })
 }
 
-/// The source line and caret of a template error (its `{:#}` form without the first line).
-pub fn caret_only(e: &promo_liquid::liquid::Error) -> String {
-    let full = format!("{e:#}");
-    full.split_once('\n')
-        .map_or(String::new(), |(_, rest)| rest.to_owned())
+/// The `--event` error for a name that is not one of the six events.
+pub fn not_an_event(name: &str) -> String {
+    use promo_liquid::promo::schema::EventKind;
+    match EventKind::suggest(name) {
+        Some(near) => format!(
+            "--event: {name:?} is not a promo event; did you mean {:?}?",
+            near.name()
+        ),
+        None => {
+            let names: Vec<String> = EventKind::ALL
+                .iter()
+                .map(|e| format!("{:?}", e.name()))
+                .collect();
+            format!(
+                "--event: {name:?} is not a promo event: expected one of {}",
+                names.join(", ")
+            )
+        }
+    }
 }

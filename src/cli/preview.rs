@@ -11,8 +11,8 @@ use clap::{Args, ValueEnum};
 
 use super::{Exit, read_input};
 use promo_liquid::lint::preview::{self, Preview};
-use promo_liquid::message::channel::{ChannelReport, describe};
-use promo_liquid::message::{Message, Outcome};
+use promo_liquid::message::channel::ChannelReport;
+use promo_liquid::message::{Failure, Message, Outcome};
 use promo_liquid::promo::{self, Settings, record::Record, schema::EventKind};
 
 /// How `preview` prints the previews.
@@ -39,24 +39,18 @@ pub struct PreviewArgs {
     #[arg(long, default_value = "UTC", value_parser = super::parse_zone)]
     tz: Tz,
     /// Preview as if it were this moment (RFC 3339); sample dates are a week later.
-    #[arg(long, value_parser = parse_now)]
+    #[arg(long, value_parser = super::parse_now)]
     now: Option<DateTime<FixedOffset>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
 
-fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(text).map_err(|e| {
-        format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
-    })
-}
-
 /// Runs `preview`.
 pub fn run(args: PreviewArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
-        strict: false,
+        ..Settings::default()
     };
     let now = args
         .now
@@ -65,25 +59,15 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     env.set_now(now);
     let name = args.message.display().to_string();
     let source = read_input(&args.message)?;
-    let loaded = if name.ends_with(".toml") {
-        Message::from_toml(&name, &source, &env)
-    } else {
-        Message::from_template(&name, &source, &env)
-    };
-    let mut message = match loaded {
+    let mut message = match Message::load(&name, &source, &env) {
         Ok(message) => message,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{}", e.report());
             return Ok(Exit::Failed);
         }
     };
     if let Some(event) = &args.event {
-        let kind = EventKind::from_name(event).with_context(|| {
-            format!(
-                "--event: {event:?} is not a promo event (did you mean {:?}?)",
-                EventKind::nearest(event).name()
-            )
-        })?;
+        let kind = EventKind::from_name(event).with_context(|| super::not_an_event(event))?;
         if message.events.is_empty() {
             message.events = vec![kind];
         }
@@ -99,7 +83,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
                     Ok(record) => preview::preview(&message, &record, label),
                     Err(e) => Preview {
                         label,
-                        outcome: Outcome::failed("invalid_record", e.to_string()),
+                        outcome: Outcome::from(Failure::from_record_error(&e)),
                         checks: None,
                     },
                 }
@@ -119,11 +103,15 @@ fn preview_record(message: &Message, settings: &Settings, path: &Path) -> Result
     let label = path.display().to_string();
     Ok(match Record::parse(&text, &settings.record_options()) {
         Ok(record) => preview::preview(message, &record, label),
-        Err(e) => Preview {
-            outcome: Outcome::failed("invalid_record", format!("record {label}: {e}")),
-            label,
-            checks: None,
-        },
+        Err(e) => {
+            let mut failure = Failure::from_record_error(&e);
+            failure.message = format!("record {label}: {}", failure.message);
+            Preview {
+                outcome: Outcome::from(failure),
+                label,
+                checks: None,
+            }
+        }
     })
 }
 
@@ -145,7 +133,7 @@ fn print(message: &Message, previews: &[Preview], format: Format) -> Result<()> 
                     writeln!(out)?;
                 }
                 writeln!(out, "== {}", p.label)?;
-                print_outcome(&mut out, &p.outcome)?;
+                print_outcome(&mut out, message, &p.outcome)?;
                 if let Some(checks) = &p.checks {
                     print_checks(&mut out, checks)?;
                 }
@@ -155,9 +143,11 @@ fn print(message: &Message, previews: &[Preview], format: Format) -> Result<()> 
     out.flush().context("cannot write to standard output")
 }
 
-fn print_outcome(out: &mut impl Write, outcome: &Outcome) -> Result<()> {
+fn print_outcome(out: &mut impl Write, message: &Message, outcome: &Outcome) -> Result<()> {
     match outcome {
-        Outcome::Rendered { fields, warnings } => {
+        Outcome::Rendered {
+            fields, warnings, ..
+        } => {
             for (name, text) in fields {
                 if text.contains('\n') {
                     writeln!(out, "{name}: |")?;
@@ -169,30 +159,23 @@ fn print_outcome(out: &mut impl Write, outcome: &Outcome) -> Result<()> {
                 }
             }
             for w in warnings {
-                writeln!(
-                    out,
-                    "warning: field {}: `{}` is undefined at {}",
-                    w.field, w.path, w.at
-                )?;
+                writeln!(out, "{}", super::render::warning_line(&message.name, w))?;
             }
         }
-        Outcome::Aborted { reason, field, at } => {
-            let reason = reason.as_deref().unwrap_or("no reason given");
-            writeln!(out, "aborted: {reason} (field {field}, {at})")?;
-        }
-        Outcome::Failed {
-            kind,
-            message,
+        Outcome::Aborted {
+            reason,
             field,
             at,
+            field_at,
         } => {
-            let place = match (field, at) {
-                (Some(f), Some(at)) => format!(" (field {f}, {at})"),
-                (Some(f), None) => format!(" (field {f})"),
-                _ => String::new(),
-            };
-            writeln!(out, "failed[{kind}]: {message}{place}")?;
+            let reason = reason.as_deref().unwrap_or("no reason given");
+            writeln!(
+                out,
+                "aborted: {reason} at {}:{at} (field {field}, {field_at})",
+                message.name
+            )?;
         }
+        Outcome::Failed(failure) => write!(out, "{}", message.report(failure))?,
     }
     Ok(())
 }
@@ -210,22 +193,7 @@ fn print_checks(out: &mut impl Write, checks: &ChannelReport) -> Result<()> {
         )?;
     }
     if let Some(sms) = &checks.sms {
-        let forced = if sms.forced_by.is_empty() {
-            String::new()
-        } else {
-            let chars: Vec<String> = sms.forced_by.iter().map(|c| describe(*c)).collect();
-            format!(" (forced by {})", chars.join(", "))
-        };
-        writeln!(
-            out,
-            "sms: {}{forced}, {} characters, {} {}, {} segment{}",
-            sms.encoding,
-            sms.characters,
-            sms.units,
-            sms.encoding.unit(),
-            sms.segments,
-            if sms.segments == 1 { "" } else { "s" }
-        )?;
+        writeln!(out, "sms: {sms}")?;
     }
     for f in &checks.findings {
         writeln!(out, "{}[{}]: {}", f.severity, f.code, f.message)?;
