@@ -27,12 +27,15 @@
 //!    out, in order, on all cores.
 //! 5. [`lint`]: static checks of messages against the schema, and previews with sample
 //!    records.
+//! 6. [`requests`]: render, lint, preview, schema and filters as every front end (the
+//!    CLI, the preview service, the stream worker) runs them, texts in and JSON out.
 
 pub mod batch;
 pub mod lint;
 pub mod liquid;
 pub mod message;
 pub mod promo;
+pub mod requests;
 
 /// The IANA time zones ([`promo::Settings::time_zone`] takes one), re-exported so that
 /// a user of the library needs no other dependency: `promo_liquid::chrono_tz::Asia::Kolkata`,

@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
 use super::{Exit, read_input};
-use promo_liquid::lint::{self, FileReport, LintReport};
+use promo_liquid::lint;
 use promo_liquid::promo::{self, Settings, schema::EventKind};
+use promo_liquid::requests;
 
 /// How `lint` prints its findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -46,7 +47,7 @@ pub fn run(args: LintArgs) -> Result<Exit> {
     let events = args
         .events
         .iter()
-        .map(|name| EventKind::from_name(name).with_context(|| super::not_an_event(name)))
+        .map(|name| requests::event(name).map_err(|e| anyhow::anyhow!("--event: {e}")))
         .collect::<Result<Vec<EventKind>>>()?;
     let sources = args
         .files
@@ -54,23 +55,12 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         .map(|path| Ok((display_name(path), read_input(path)?)))
         .collect::<Result<Vec<_>>>()?;
     let env = promo::environment(&Settings::default());
-    let mut report = LintReport::default();
-    for (file, source) in &sources {
-        report.push(FileReport::lint(
-            file,
-            source,
-            &events,
-            &env,
-            args.max_findings,
-        ));
-    }
+    let files: Vec<(&str, &str)> = sources.iter().map(|(f, s)| (&**f, &**s)).collect();
+    let report = requests::lint_capped(&files, &events, &env, args.max_findings);
     let (errors, warnings) = (report.errors, report.warnings);
     let mut stdout = std::io::stdout().lock();
     match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut stdout, &report)?;
-            writeln!(stdout)?;
-        }
+        Format::Json => stdout.write_all(requests::to_json(&report).as_bytes())?,
         Format::Text => {
             for (file, (_, source)) in report.files.iter().zip(&sources) {
                 write!(

@@ -75,24 +75,3 @@ pub fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
         format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
     })
 }
-
-/// The `--event` error for a name that is not one of the six events.
-pub fn not_an_event(name: &str) -> String {
-    use promo_liquid::promo::schema::EventKind;
-    match EventKind::suggest(name) {
-        Some(near) => format!(
-            "--event: {name:?} is not a promo event; did you mean {:?}?",
-            near.name()
-        ),
-        None => {
-            let names: Vec<String> = EventKind::ALL
-                .iter()
-                .map(|e| format!("{:?}", e.name()))
-                .collect();
-            format!(
-                "--event: {name:?} is not a promo event: expected one of {}",
-                names.join(", ")
-            )
-        }
-    }
-}

@@ -11,8 +11,9 @@ use clap::{Args, ValueEnum};
 use super::{Exit, read_input};
 use promo_liquid::liquid::{DirectoryLoader, Environment, UndefinedPolicy};
 use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
-use promo_liquid::message::{Failure, Message, Outcome, Warning};
-use promo_liquid::promo::{self, Settings, record::Record};
+use promo_liquid::message::{Message, Outcome, Rules, Warning};
+use promo_liquid::promo::Settings;
+use promo_liquid::requests::{self, RenderOptions, Source};
 
 /// How `render` prints its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -61,17 +62,21 @@ pub struct RenderArgs {
 
 /// Runs `render`.
 pub fn run(args: RenderArgs) -> Result<Exit> {
-    let settings = Settings {
-        time_zone: args.tz,
-        strict: args.strict,
-        allow_missing: args.allow_missing,
+    let options = RenderOptions {
+        settings: Settings {
+            time_zone: args.tz,
+            strict: args.strict,
+            allow_missing: args.allow_missing,
+        },
+        rules: Rules {
+            max_sms_segments: usize::from(args.max_segments),
+            ..Rules::default()
+        },
+        now: args.now,
     };
-    let mut env = promo::environment(&settings);
+    let mut env = requests::environment(&options);
     if let Some(dir) = &args.partials {
         env.set_loader(DirectoryLoader::new(dir));
-    }
-    if let Some(now) = args.now {
-        env.set_now(now);
     }
     let name = if args.template == Path::new("-") {
         "<stdin>".to_owned()
@@ -86,7 +91,7 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
     }
     let source = read_input(&args.template)?;
     match &args.record {
-        Some(record) => render_record(&args, &env, &settings, &name, &source, record),
+        Some(record) => render_record(&args, &env, &options, &name, &source, record),
         None => render_plain(&args, env, &name, &source),
     }
 }
@@ -94,31 +99,24 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
 fn render_record(
     args: &RenderArgs,
     env: &Environment,
-    settings: &Settings,
+    options: &RenderOptions,
     name: &str,
     source: &str,
     record_path: &Path,
 ) -> Result<Exit> {
-    let mut message = match Message::load(name, source, env) {
+    let message = match requests::load(Source::from_file(name, source), env) {
         Ok(message) => message,
         Err(e) => {
             match args.format {
-                Format::Json => print_json(&Outcome::from(e.failure()))?,
+                Format::Json => print_json(&requests::load_failure(&e))?,
                 Format::Text => eprint!("{}", e.report()),
             }
             return Ok(Exit::Failed);
         }
     };
-    message.rules.max_sms_segments = usize::from(args.max_segments);
     let text = read_input(record_path)?;
-    let outcome = match Record::parse(&text, &settings.record_options()) {
-        Ok(record) => message.render(&record),
-        Err(e) => {
-            let mut failure = Failure::from_record_error(&e);
-            failure.message = format!("record {}: {}", record_path.display(), failure.message);
-            Outcome::from(failure)
-        }
-    };
+    let label = record_path.display().to_string();
+    let outcome = requests::render(&message, &text, Some(&label), options);
     match args.format {
         Format::Json => print_json(&outcome)?,
         Format::Text => print_text(&message, &outcome)?,
@@ -132,8 +130,7 @@ fn render_record(
 
 fn print_json(outcome: &Outcome) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut stdout, outcome)?;
-    writeln!(stdout)?;
+    stdout.write_all(requests::to_json(outcome).as_bytes())?;
     stdout.flush().context("cannot write to standard output")
 }
 

@@ -50,8 +50,6 @@ pub mod preview;
 
 pub use diagnostic::{Code, Diagnostic, Severity, count, render};
 
-use serde::Serialize;
-
 use crate::liquid::{Environment, Template};
 use crate::message::FailureKind;
 use crate::message::file::{self, Problem};
@@ -140,76 +138,6 @@ fn problem(p: &Problem) -> Diagnostic {
         span: p.span,
         at: p.at,
         field_at: p.field_at,
-    }
-}
-
-/// The findings of one file, as `lint --format json` prints them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FileReport {
-    /// The file's name.
-    pub file: String,
-    /// Its findings, in file order, at most the cap.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Findings past the cap, counted but not listed.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub omitted: usize,
-    /// Its errors, listed or not.
-    pub errors: usize,
-    /// Its warnings, listed or not.
-    pub warnings: usize,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
-
-impl FileReport {
-    /// Lints the file `name` with text `text`: a message file when the name ends in
-    /// `.toml`, else a bare template for `events` (empty: any event). At most `cap`
-    /// findings are listed.
-    pub fn lint(
-        name: &str,
-        text: &str,
-        events: &[EventKind],
-        env: &Environment,
-        cap: usize,
-    ) -> FileReport {
-        let mut diagnostics = if name.ends_with(".toml") {
-            lint_message(text, env)
-        } else {
-            lint_template(text, events, env)
-        };
-        let (errors, warnings) = count(&diagnostics);
-        let omitted = diagnostics.len().saturating_sub(cap);
-        diagnostics.truncate(cap);
-        FileReport {
-            file: name.to_owned(),
-            diagnostics,
-            omitted,
-            errors,
-            warnings,
-        }
-    }
-}
-
-/// The findings of a lint run, as `lint --format json` prints them:
-/// `{"files": [{"file", "diagnostics", "errors", "warnings"}], "errors", "warnings"}`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct LintReport {
-    /// Each file's findings, in the order given.
-    pub files: Vec<FileReport>,
-    /// Errors in all files.
-    pub errors: usize,
-    /// Warnings in all files.
-    pub warnings: usize,
-}
-
-impl LintReport {
-    /// Adds a file's findings.
-    pub fn push(&mut self, file: FileReport) {
-        self.errors += file.errors;
-        self.warnings += file.warnings;
-        self.files.push(file);
     }
 }
 

@@ -341,15 +341,24 @@ impl Message {
     }
 
     /// Renders every field against `record`, then holds the result to the channel's
-    /// [`Rules`].
+    /// rules, the message's [`Message::rules`].
     pub fn render(&self, record: &Record<'_>) -> Outcome {
-        self.render_reusing(record, None)
+        self.render_full(record, None, &self.rules)
+    }
+
+    /// Renders like [`Message::render`], holding the result to `rules` instead.
+    pub fn render_with(&self, record: &Record<'_>, rules: &Rules) -> Outcome {
+        self.render_full(record, None, rules)
     }
 
     /// Renders like [`Message::render`], into the buffers of `spare`, an outcome this
     /// message rendered before and that is done with: a loop over many records keeps
     /// its field texts' allocations from one record to the next.
     pub fn render_reusing(&self, record: &Record<'_>, spare: Option<Outcome>) -> Outcome {
+        self.render_full(record, spare, &self.rules)
+    }
+
+    fn render_full(&self, record: &Record<'_>, spare: Option<Outcome>, rules: &Rules) -> Outcome {
         if !self.accepts(record.event.kind) {
             return self.wrong_event(record.event.kind);
         }
@@ -402,7 +411,7 @@ impl Message {
             }
         }
         let sms = match self.channel {
-            Some(channel) => match channel::enforce(channel, &self.rules, &fields) {
+            Some(channel) => match channel::enforce(channel, rules, &fields) {
                 Ok(sms) => sms,
                 Err(broken) => return Outcome::Failed(self.broken(broken)),
             },
