@@ -38,7 +38,9 @@ type RawRecord = Box<RawValue>;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RenderRequest {
     /// The TOML text of a message file. Give this or `template`.
-    #[schema(example = "event = \"CT Points Credited\"\nchannel = \"sms\"\n\n[fields]\nbody = \"+{{ Event.Points }} points\"\n")]
+    #[schema(
+        example = "event = \"CT Points Credited\"\nchannel = \"sms\"\n\n[fields]\nbody = \"+{{ Event.Points }} points\"\n"
+    )]
     message: Option<String>,
     /// A bare Liquid template, rendered as one field, `text`, for any event.
     template: Option<String>,
@@ -140,7 +142,16 @@ pub(crate) struct Health {
         title = "promo-liquid preview service",
         description = "Render, lint and preview Liquid campaign messages for promo events. Answers are what the promo-liquid CLI prints with --format json."
     ),
-    paths(render, lint, preview, schema, filters, healthz, metrics_text, openapi_json),
+    paths(
+        render,
+        lint,
+        preview,
+        schema,
+        filters,
+        healthz,
+        metrics_text,
+        openapi_json
+    ),
     components(schemas(ApiError))
 )]
 struct ApiDoc;
@@ -259,7 +270,9 @@ async fn render(
             }
         }
         (Some(_), Some(_)) => {
-            return Err(ApiError::bad_request("give `record` or `records`, not both"));
+            return Err(ApiError::bad_request(
+                "give `record` or `records`, not both",
+            ));
         }
         (None, None) => {
             return Err(ApiError::bad_request(
@@ -476,9 +489,7 @@ async fn openapi_json(State(app): State<Arc<App>>) -> Response {
 /// The OpenAPI document, with the configured records limit.
 pub(crate) fn openapi(max_records: usize) -> String {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
-    if let Some(records) =
-        doc.pointer_mut("/components/schemas/RenderRequest/properties/records")
-    {
+    if let Some(records) = doc.pointer_mut("/components/schemas/RenderRequest/properties/records") {
         records["maxItems"] = max_records.into();
     }
     requests::to_json(&doc)

@@ -88,7 +88,10 @@ impl IntoResponse for ApiError {
 /// A JSON response body from text the library made.
 pub(crate) fn json_text(text: String) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         text,
     )
         .into_response()
@@ -133,10 +136,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 
 /// Parses a request body, naming the place of what is wrong.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "the request body is empty: expected a JSON object",
-        ));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => {
+            return Err(ApiError::bad_request(
+                "the request body is empty: expected a JSON object",
+            ));
+        }
+        // Serde would read a struct from an array too, and then speak of `[0]`.
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "the request body is not a JSON object",
+            ));
+        }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {

@@ -80,13 +80,20 @@ pub(crate) struct Limits {
 /// Runs `serve` until interrupted.
 pub fn run(args: ServeArgs) -> Result<Exit> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        anyhow::bail!("--timeout: expected a positive number of seconds, found {}", args.timeout);
+        anyhow::bail!(
+            "--timeout: expected a positive number of seconds, found {}",
+            args.timeout
+        );
     }
     if args.max_concurrent == 0 {
         anyhow::bail!("--max-concurrent: expected at least 1, found 0");
     }
     if let Some(dir) = &args.snippets {
-        anyhow::ensure!(dir.is_dir(), "--snippets: {} is not a directory", dir.display());
+        anyhow::ensure!(
+            dir.is_dir(),
+            "--snippets: {} is not a directory",
+            dir.display()
+        );
     }
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,

@@ -21,7 +21,8 @@ pub(crate) async fn file(Path(file): Path<String>) -> Response {
     match file.as_str() {
         "app.js" => asset("text/javascript; charset=utf-8", SCRIPT),
         "style.css" => asset("text/css; charset=utf-8", STYLE),
-        _ => ApiError::new(ErrorKind::NotFound, format!("no playground file {file:?}")).into_response(),
+        _ => ApiError::new(ErrorKind::NotFound, format!("no playground file {file:?}"))
+            .into_response(),
     }
 }
 
