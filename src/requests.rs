@@ -195,31 +195,41 @@ impl PreviewReport {
     }
 }
 
-/// Previews `message` for one record (`(label, JSON text)`: its error reads `LABEL:
-/// ...`), or when there is none for the schema's samples of its events, dated from
-/// `now`, each with its record.
+/// Previews `message` for one record (`(label, JSON text)`: its error reads `record
+/// LABEL: ...`), or when there is none for the schema's samples of its events, dated
+/// from `now`, each with its record.
 pub fn preview(
     message: &Message,
     record: Option<(&str, &str)>,
     settings: &Settings,
     now: DateTime<FixedOffset>,
 ) -> PreviewReport {
-    let one = |label: String, text: &str| match Record::parse(text, &settings.record_options()) {
+    let one = |label: String, text: &str, given: bool| match Record::parse(
+        text,
+        &settings.record_options(),
+    ) {
         Ok(record) => preview::preview(message, &record, label),
         Err(e) => Preview {
-            outcome: Outcome::failed("invalid_record", format!("{label}: {e}")),
+            outcome: Outcome::failed(
+                "invalid_record",
+                if given {
+                    format!("record {label}: {e}")
+                } else {
+                    e.to_string()
+                },
+            ),
             label,
             checks: None,
             record: None,
         },
     };
     let previews = match record {
-        Some((label, text)) => vec![one(label.to_owned(), text)],
+        Some((label, text)) => vec![one(label.to_owned(), text, true)],
         None => preview::samples(message, now, settings.time_zone)
             .into_iter()
             .map(|sample| {
                 let label = format!("{}: {}", sample.event.name(), sample.kind.label());
-                let mut preview = one(label, &sample.record.to_string());
+                let mut preview = one(label, &sample.record.to_string(), false);
                 preview.record = Some(sample.record);
                 preview
             })

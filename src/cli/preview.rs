@@ -87,7 +87,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
         }
     }
     let record = match &args.record {
-        Some(path) => Some((format!("record {}", path.display()), read_input(path)?)),
+        Some(path) => Some((path.display().to_string(), read_input(path)?)),
         None => None,
     };
     let record = record.as_ref().map(|(label, text)| (&**label, &**text));

@@ -402,7 +402,7 @@ async fn preview(
                 if let (Some(kind), true) = (event, message.events.is_empty()) {
                     message.events = vec![kind];
                 }
-                let record = req.record.as_deref().map(|r| ("record", r.get()));
+                let record = req.record.as_deref().map(|r| ("in the request", r.get()));
                 requests::preview(&message, record, &settings, now)
             }
             Err(failed) => requests::preview_failure(source, failed.clone()),
