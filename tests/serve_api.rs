@@ -196,6 +196,12 @@ fn malformed_requests_are_400s_that_say_what_is_wrong() {
             "tz: \"Mars/Olympus\" is not an IANA time zone name",
         ),
         (
+            json!({"template": "x", "record": record, "tz": null})
+                .to_string()
+                .into_bytes(),
+            "tz: invalid type: null, expected a string",
+        ),
+        (
             json!({"template": "x", "record": record, "now": "yesterday"})
                 .to_string()
                 .into_bytes(),
