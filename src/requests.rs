@@ -147,20 +147,22 @@ pub struct FileReport {
     /// The file's name.
     pub file: String,
     /// Its findings, in the order of their places.
-    #[schema(value_type = Vec<Object>)]
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Lints files: a message (a name ending in `.toml`) or a bare template for records
-/// of `events` (empty: any event).
-pub fn lint(files: &[(&str, &str)], events: &[EventKind], env: &Environment) -> LintReport {
+/// Lints files: messages, and bare templates for records of `events` (empty: any
+/// event).
+pub fn lint(files: &[Source<'_>], events: &[EventKind], env: &Environment) -> LintReport {
     let files: Vec<FileReport> = files
         .iter()
-        .map(|&(file, text)| FileReport {
-            file: file.to_owned(),
-            diagnostics: match Source::from_file(file, text) {
-                Source::Message { .. } => lint::lint_message(text, env),
-                Source::Template { .. } => lint::lint_template(text, events, env),
+        .map(|&file| match file {
+            Source::Message { name, text } => FileReport {
+                file: name.to_owned(),
+                diagnostics: lint::lint_message(text, env),
+            },
+            Source::Template { name, text } => FileReport {
+                file: name.to_owned(),
+                diagnostics: lint::lint_template(text, events, env),
             },
         })
         .collect();
@@ -176,7 +178,7 @@ pub fn lint(files: &[(&str, &str)], events: &[EventKind], env: &Environment) -> 
 }
 
 /// A message rendered for samples (or one record), with the channel checks.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PreviewReport {
     /// The message's name.
     pub message: String,
@@ -193,15 +195,16 @@ impl PreviewReport {
     }
 }
 
-/// Previews `message` for one record (`(label, JSON text)`), or when there is none
-/// for the schema's samples of its events, dated from `now`.
+/// Previews `message` for one record (`(label, JSON text)`: its error reads `record
+/// LABEL: ...`), or when there is none for the schema's samples of its events, dated
+/// from `now`, each with its record.
 pub fn preview(
     message: &Message,
     record: Option<(&str, &str)>,
     settings: &Settings,
     now: DateTime<FixedOffset>,
 ) -> PreviewReport {
-    let one = |label: String, text: &str, prefix: bool| match Record::parse(
+    let one = |label: String, text: &str, given: bool| match Record::parse(
         text,
         &settings.record_options(),
     ) {
@@ -209,7 +212,7 @@ pub fn preview(
         Err(e) => Preview {
             outcome: Outcome::failed(
                 "invalid_record",
-                if prefix {
+                if given {
                     format!("record {label}: {e}")
                 } else {
                     e.to_string()
@@ -217,6 +220,7 @@ pub fn preview(
             ),
             label,
             checks: None,
+            record: None,
         },
     };
     let previews = match record {
@@ -225,7 +229,9 @@ pub fn preview(
             .into_iter()
             .map(|sample| {
                 let label = format!("{}: {}", sample.event.name(), sample.kind.label());
-                one(label, &sample.record.to_string(), false)
+                let mut preview = one(label, &sample.record.to_string(), false);
+                preview.record = Some(sample.record);
+                preview
             })
             .collect(),
     };
@@ -233,6 +239,22 @@ pub fn preview(
         message: message.name.to_string(),
         channel: message.channel,
         previews,
+    }
+}
+
+/// The preview of a message that does not load: one failed preview, labelled with
+/// the message's name.
+pub fn preview_failure(source: Source<'_>, failed: Outcome) -> PreviewReport {
+    let (Source::Message { name, .. } | Source::Template { name, .. }) = source;
+    PreviewReport {
+        message: name.to_owned(),
+        channel: None,
+        previews: vec![Preview {
+            label: name.to_owned(),
+            outcome: failed,
+            checks: None,
+            record: None,
+        }],
     }
 }
 
@@ -263,7 +285,7 @@ pub struct EventReport {
 pub struct PropertyReport {
     /// The property.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Property)]
     pub property: &'static Property,
     /// The events that carry it.
     pub events: Vec<&'static str>,

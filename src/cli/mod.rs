@@ -15,6 +15,7 @@ pub mod lint;
 pub mod preview;
 pub mod render;
 pub mod schema;
+pub mod serve;
 pub mod stream_load;
 pub mod worker;
 

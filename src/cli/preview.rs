@@ -67,8 +67,14 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     });
     let name = args.message.display().to_string();
     let source = read_input(&args.message)?;
-    let mut message = match requests::load(Source::from_file(&name, &source), &env) {
+    let source = Source::from_file(&name, &source);
+    let mut message = match requests::load(source, &env) {
         Ok(message) => message,
+        Err(e) if args.format == Format::Json => {
+            let report = requests::preview_failure(source, requests::load_failure(&e));
+            print(&report, args.format)?;
+            return Ok(Exit::Failed);
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(Exit::Failed);
