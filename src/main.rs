@@ -39,6 +39,8 @@ enum Command {
     /// Render a message for every record of an NDJSON stream: one JSON outcome a line,
     /// in input order, on all cores.
     Batch(cli::batch::BatchArgs),
+    /// Serve the HTTP preview service (JSON API under /v1) and its playground page.
+    Serve(cli::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Schema(args) => cli::schema::run(args),
         Command::Filters(args) => cli::filters::run(args),
         Command::Batch(args) => cli::batch::run(args),
+        Command::Serve(args) => cli::serve::run(args),
     };
     match result {
         Ok(code) => code.into(),
