@@ -150,7 +150,6 @@ pub struct FileReport {
     /// The file's name.
     pub file: String,
     /// Its findings, in the order of their places, at most the cap.
-    #[schema(value_type = Vec<Object>)]
     pub diagnostics: Vec<Diagnostic>,
     /// Findings past the cap, counted but not listed.
     #[serde(skip_serializing_if = "is_zero")]
@@ -165,32 +164,32 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// Lints files: a message (a name ending in `.toml`) or a bare template for records
-/// of `events` (empty: any event); each lists at most [`lint::MAX_FINDINGS`] findings.
-pub fn lint(files: &[(&str, &str)], events: &[EventKind], env: &Environment) -> LintReport {
+/// Lints files: messages, and bare templates for records of `events` (empty: any
+/// event); each lists at most [`lint::MAX_FINDINGS`] findings.
+pub fn lint(files: &[Source<'_>], events: &[EventKind], env: &Environment) -> LintReport {
     lint_capped(files, events, env, lint::MAX_FINDINGS)
 }
 
 /// Lints files as [`lint`] does, each listing at most `cap` findings (the rest are
 /// counted in `omitted`).
 pub fn lint_capped(
-    files: &[(&str, &str)],
+    files: &[Source<'_>],
     events: &[EventKind],
     env: &Environment,
     cap: usize,
 ) -> LintReport {
     let files: Vec<FileReport> = files
         .iter()
-        .map(|&(file, text)| {
-            let mut diagnostics = match Source::from_file(file, text) {
-                Source::Message { .. } => lint::lint_message(text, env),
-                Source::Template { .. } => lint::lint_template(text, events, env),
+        .map(|&file| {
+            let (name, mut diagnostics) = match file {
+                Source::Message { name, text } => (name, lint::lint_message(text, env)),
+                Source::Template { name, text } => (name, lint::lint_template(text, events, env)),
             };
             let (errors, warnings) = lint::count(&diagnostics);
             let omitted = diagnostics.len().saturating_sub(cap);
             diagnostics.truncate(cap);
             FileReport {
-                file: file.to_owned(),
+                file: name.to_owned(),
                 diagnostics,
                 omitted,
                 errors,
@@ -206,7 +205,7 @@ pub fn lint_capped(
 }
 
 /// A message rendered for samples (or one record), with the channel checks.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PreviewReport {
     /// The message's name.
     pub message: String,
@@ -223,23 +222,25 @@ impl PreviewReport {
     }
 }
 
-/// Previews `message` for one record (`(label, JSON text)`), or when there is none
-/// for the schema's samples of its events, dated from `now`.
+/// Previews `message` for one record (`(label, JSON text)`: its error reads `record
+/// LABEL: ...`), or when there is none for the schema's samples of its events, dated
+/// from `now`, each with its record.
 pub fn preview(
     message: &Message,
     record: Option<(&str, &str)>,
     settings: &Settings,
     now: DateTime<FixedOffset>,
 ) -> PreviewReport {
-    let one = |label: String, text: &str, prefix: bool| match Record::parse(
+    let one = |label: String, text: &str, given: bool| match Record::parse(
         text,
         &settings.record_options(),
     ) {
         Ok(record) => preview::preview(message, &record, label),
         Err(e) => Preview {
-            outcome: Outcome::from(record_failure(&e, prefix.then_some(label.as_str()))),
+            outcome: Outcome::from(record_failure(&e, given.then_some(label.as_str()))),
             label,
             checks: None,
+            record: None,
         },
     };
     let previews = match record {
@@ -248,7 +249,9 @@ pub fn preview(
             .into_iter()
             .map(|sample| {
                 let label = format!("{}: {}", sample.event.name(), sample.kind.label());
-                one(label, &sample.record.to_string(), false)
+                let mut preview = one(label, &sample.record.to_string(), false);
+                preview.record = Some(sample.record);
+                preview
             })
             .collect(),
     };
@@ -259,6 +262,22 @@ pub fn preview(
     }
 }
 
+/// The preview of a message that does not load: one failed preview, labelled with
+/// the message's name.
+pub fn preview_failure(source: Source<'_>, failed: Outcome) -> PreviewReport {
+    let (Source::Message { name, .. } | Source::Template { name, .. }) = source;
+    PreviewReport {
+        message: name.to_owned(),
+        channel: None,
+        previews: vec![Preview {
+            label: name.to_owned(),
+            outcome: failed,
+            checks: None,
+            record: None,
+        }],
+    }
+}
+
 /// The event schema, as `promo-liquid schema --format json` prints it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SchemaReport {
@@ -266,6 +285,26 @@ pub struct SchemaReport {
     pub events: Vec<EventReport>,
     /// Every property, with the events that carry it.
     pub properties: Vec<PropertyReport>,
+    /// The channels a message may be for, with their fields.
+    pub channels: Vec<ChannelFields>,
+}
+
+/// A channel and the fields its messages have.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ChannelFields {
+    /// Its name in message files: `push`, `sms`, ...
+    pub name: &'static str,
+    /// Its fields, in rendering order.
+    pub fields: Vec<FieldReport>,
+}
+
+/// A field of a channel.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldReport {
+    /// Its name: `title`, `body`, ...
+    pub name: &'static str,
+    /// Whether every message of the channel must have it.
+    pub required: bool,
 }
 
 /// One event of the schema.
@@ -286,7 +325,7 @@ pub struct EventReport {
 pub struct PropertyReport {
     /// The property.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Property)]
     pub property: &'static Property,
     /// The events that carry it.
     pub events: Vec<&'static str>,
@@ -309,6 +348,20 @@ pub fn schema() -> SchemaReport {
             .map(|p| PropertyReport {
                 property: p,
                 events: p.events().iter().map(|e| e.name()).collect(),
+            })
+            .collect(),
+        channels: Channel::ALL
+            .iter()
+            .map(|c| ChannelFields {
+                name: c.name(),
+                fields: c
+                    .fields()
+                    .iter()
+                    .map(|f| FieldReport {
+                        name: f.name,
+                        required: f.required,
+                    })
+                    .collect(),
             })
             .collect(),
     }

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use super::{Exit, read_input};
 use promo_liquid::lint;
 use promo_liquid::promo::{self, Settings, schema::EventKind};
-use promo_liquid::requests;
+use promo_liquid::requests::{self, Source};
 
 /// How `lint` prints its findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -55,7 +55,10 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         .map(|path| Ok((display_name(path), read_input(path)?)))
         .collect::<Result<Vec<_>>>()?;
     let env = promo::environment(&Settings::default());
-    let files: Vec<(&str, &str)> = sources.iter().map(|(f, s)| (&**f, &**s)).collect();
+    let files: Vec<Source> = sources
+        .iter()
+        .map(|(f, s)| Source::from_file(f, s))
+        .collect();
     let report = requests::lint_capped(&files, &events, &env, args.max_findings);
     let (errors, warnings) = (report.errors, report.warnings);
     let mut stdout = std::io::stdout().lock();

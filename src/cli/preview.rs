@@ -62,8 +62,16 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     });
     let name = args.message.display().to_string();
     let source = read_input(&args.message)?;
-    let mut message = match requests::load(Source::from_file(&name, &source), &env) {
+    let source = Source::from_file(&name, &source);
+    let mut message = match requests::load(source, &env) {
         Ok(message) => message,
+        Err(e) if args.format == Format::Json => {
+            let report = requests::preview_failure(source, requests::load_failure(&e));
+            let mut out = std::io::stdout().lock();
+            out.write_all(requests::to_json(&report).as_bytes())?;
+            out.flush().context("cannot write to standard output")?;
+            return Ok(Exit::Failed);
+        }
         Err(e) => {
             eprint!("{}", e.report());
             return Ok(Exit::Failed);

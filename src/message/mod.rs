@@ -37,7 +37,7 @@ pub use outcome::{Details, Failure, FailureKind, Outcome, Warning};
 use file::{FieldMap, SourceFile};
 
 /// Where a message is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// A mobile push notification.

@@ -29,7 +29,19 @@ use crate::promo::record::RecordError;
 
 /// Every way a record can fail, as outcomes name it (`"kind": "invalid_json"`): the
 /// same names in the library, `render`, `batch` and every JSON output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FailureKind {
@@ -44,6 +56,9 @@ pub enum FailureKind {
     InvalidRecord,
     /// The record's event is not one the message is for.
     WrongEvent,
+    /// A stream entry (worker) that carries no record, or names a message the worker
+    /// does not have.
+    InvalidEntry,
     /// The message file is not a valid message (TOML, channel, events, fields).
     InvalidMessage,
     /// A template does not parse.
@@ -72,12 +87,13 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind.
-    pub const ALL: [FailureKind; 17] = [
+    pub const ALL: [FailureKind; 18] = [
         FailureKind::LineTooLong,
         FailureKind::InvalidUtf8,
         FailureKind::InvalidJson,
         FailureKind::InvalidRecord,
         FailureKind::WrongEvent,
+        FailureKind::InvalidEntry,
         FailureKind::InvalidMessage,
         FailureKind::Syntax,
         FailureKind::UnknownTag,
@@ -100,6 +116,7 @@ impl FailureKind {
             FailureKind::InvalidJson => "invalid_json",
             FailureKind::InvalidRecord => "invalid_record",
             FailureKind::WrongEvent => "wrong_event",
+            FailureKind::InvalidEntry => "invalid_entry",
             FailureKind::InvalidMessage => "invalid_message",
             FailureKind::Syntax => "syntax",
             FailureKind::UnknownTag => "unknown_tag",
@@ -139,7 +156,7 @@ impl fmt::Display for FailureKind {
 
 /// The numbers behind a failure, for the kinds that have them. Serialized into the
 /// failure's object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum Details {
@@ -167,7 +184,7 @@ pub enum Details {
 }
 
 /// Why a record was not rendered: the `failed` outcome.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Failure {
     /// What kind of failure.
     pub kind: FailureKind,
@@ -178,6 +195,7 @@ pub struct Failure {
     pub help: Option<String>,
     /// The field that failed, when a field did.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub field: Option<Cow<'static, str>>,
     /// Where, in the file the author edits.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,9 +208,11 @@ pub struct Failure {
     pub details: Option<Details>,
     /// The file `at` is in (not serialized: the caller knows what it rendered).
     #[serde(skip)]
+    #[schema(ignore)]
     pub file: Option<Arc<str>>,
     /// The bytes of the file `at` is about, for a report with the source line.
     #[serde(skip)]
+    #[schema(ignore)]
     pub span: Option<Span>,
 }
 
@@ -271,7 +291,7 @@ impl fmt::Display for Failure {
 }
 
 /// Something worth knowing about a rendered record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Warning {
@@ -321,12 +341,13 @@ impl fmt::Display for Warning {
 
 /// What became of one record: rendered, aborted or failed. Serializes as the JSON object
 /// every front end prints (see the [module docs](self)).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Every field rendered, and the message keeps its channel's rules.
     Rendered {
         /// Each field's text, in the channel's order.
+        #[schema(value_type = std::collections::HashMap<String, String>)]
         fields: IndexMap<&'static str, String>,
         /// Undefined paths that were output (lenient policy), record keys that look
         /// like misspelt properties.
