@@ -20,6 +20,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{Exit, read_input};
 use promo_liquid::batch::{Batch, BatchOptions, Summary};
 use promo_liquid::message::Message;
+use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
 use promo_liquid::promo::{self, Settings};
 
 /// The arguments of `batch`.
@@ -51,6 +52,16 @@ pub struct BatchArgs {
     /// `days_until` see.
     #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
     now: Option<DateTime<FixedOffset>>,
+    /// The wall-clock time one record's render may take, in milliseconds (0 for none);
+    /// a record past it fails with `limit_exceeded`.
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
+    deadline: super::Deadline,
+    /// The most segments an SMS may take; a longer one fails with `too_many_segments`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SMS_SEGMENTS as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    max_segments: u16,
+    /// Accept records that lack properties their event requires (a partial feed).
+    #[arg(long)]
+    allow_missing: bool,
 }
 
 /// Large buffers, so that reading and writing cost few system calls.
@@ -61,9 +72,11 @@ pub fn run(args: BatchArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
         strict: args.strict,
-        ..Settings::default()
+        deadline: args.deadline.0,
+        allow_missing: args.allow_missing,
     };
-    let message = load_message(&args, &settings)?;
+    let mut message = load_message(&args, &settings)?;
+    message.rules.max_sms_segments = usize::from(args.max_segments);
     let (input, input_len) = open_input(args.input.as_deref())?;
     let output = open_output(args.output.as_deref())?;
     let options = BatchOptions {

@@ -58,6 +58,9 @@ pub struct RenderArgs {
     /// Accept a record that lacks properties its event requires (a partial feed).
     #[arg(long)]
     allow_missing: bool,
+    /// The wall-clock time the render may take, in milliseconds (0 for none).
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
+    deadline: super::Deadline,
 }
 
 /// Runs `render`.
@@ -67,6 +70,7 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
             time_zone: args.tz,
             strict: args.strict,
             allow_missing: args.allow_missing,
+            deadline: args.deadline.0,
         },
         rules: Rules {
             max_sms_segments: usize::from(args.max_segments),

@@ -14,9 +14,11 @@
 //! assert_eq!(text, "Use SAVE20 by 1 November");
 //! ```
 
+use std::time::Duration;
+
 use chrono_tz::Tz;
 
-use crate::liquid::{Environment, UndefinedPolicy};
+use crate::liquid::{Environment, Limits, UndefinedPolicy};
 
 pub mod context;
 pub mod filters;
@@ -26,7 +28,7 @@ pub mod schema;
 mod strict;
 
 /// The settings of the product's environment.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Settings {
     /// The account's time zone: wall-clock dates in records are read in it, and `now`,
     /// `days_until` and `date` use it. Default UTC.
@@ -37,6 +39,21 @@ pub struct Settings {
     /// partial). Off by default: such a record fails with `invalid_record`, naming
     /// every missing property.
     pub allow_missing: bool,
+    /// The wall-clock time rendering one message for one record may take, all its
+    /// fields together; past it the outcome is `limit_exceeded`. `None` for no
+    /// deadline. Default 250 ms ([`Limits::deadline`]).
+    pub deadline: Option<Duration>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            time_zone: Tz::UTC,
+            strict: false,
+            allow_missing: false,
+            deadline: Limits::default().deadline,
+        }
+    }
 }
 
 impl Settings {
@@ -54,6 +71,7 @@ impl Settings {
 pub fn environment(settings: &Settings) -> Environment {
     let mut env = Environment::new();
     env.set_time_zone(settings.time_zone);
+    env.limits_mut().deadline = settings.deadline;
     if settings.strict {
         env.set_undefined(UndefinedPolicy::Strict);
     }
