@@ -288,7 +288,7 @@ async fn render(
         settings: Settings {
             time_zone: zone(req.tz.as_deref())?,
             strict: req.strict,
-            ..Settings::default()
+            deadline: app.limits.deadline,
         },
         now: now(req.now.as_deref())?,
     };
@@ -411,7 +411,8 @@ async fn preview(
     source(&req.message, &req.template, &req.name)?;
     let settings = Settings {
         time_zone: zone(req.tz.as_deref())?,
-        ..Settings::default()
+        strict: false,
+        deadline: app.limits.deadline,
     };
     let now = now(req.now.as_deref())?.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
     let event = req
