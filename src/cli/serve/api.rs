@@ -288,6 +288,7 @@ async fn render(
         settings: Settings {
             time_zone: zone(req.tz.as_deref())?,
             strict: req.strict,
+            deadline: app.limits.deadline,
             ..Settings::default()
         },
         now: now(req.now.as_deref())?,
@@ -412,6 +413,7 @@ async fn preview(
     source(&req.message, &req.template, &req.name)?;
     let settings = Settings {
         time_zone: zone(req.tz.as_deref())?,
+        deadline: app.limits.deadline,
         ..Settings::default()
     };
     let now = now(req.now.as_deref())?.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
