@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::resource::{UsageWho, getrusage};
 use promo_liquid::liquid::DirectoryLoader;
-use promo_liquid::message::{Message, Outcome, failure_kind};
+use promo_liquid::message::{Failure, Message, Outcome};
 use promo_liquid::promo::{self, Settings, record::Record};
 
 /// The most memory a case may take at its peak.
@@ -287,13 +287,9 @@ fn library_child() {
     let outcome = match Message::from_template("template.liquid", &case.template, &env) {
         Ok(message) => match Record::parse(&case.record, &settings.record_options()) {
             Ok(record) => message.render(&record),
-            Err(e) => Outcome::failed("invalid_record", e.to_string()),
+            Err(e) => Outcome::from(Failure::from_record_error(&e)),
         },
-        Err(e) => Outcome::failed(
-            e.liquid()
-                .map_or("invalid_message", |l| failure_kind(l.kind())),
-            e.to_string(),
-        ),
+        Err(e) => Outcome::from(e.failure()),
     };
     // Only what the parent checks: the rendered text may be megabytes.
     let summary = match &outcome {
