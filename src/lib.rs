@@ -26,12 +26,15 @@
 //!    out, in order, on all cores.
 //! 5. [`lint`]: static checks of messages against the schema, and previews with sample
 //!    records.
+//! 6. [`requests`]: render, lint, preview, schema and filters as every front end (the
+//!    CLI, the preview service, the stream worker) runs them, texts in and JSON out.
 
 pub mod batch;
 pub mod lint;
 pub mod liquid;
 pub mod message;
 pub mod promo;
+pub mod requests;
 
 pub use liquid::{Environment, Error, Template};
 pub use message::{Message, Outcome};

@@ -39,6 +39,13 @@ enum Command {
     /// Render a message for every record of an NDJSON stream: one JSON outcome a line,
     /// in input order, on all cores.
     Batch(cli::batch::BatchArgs),
+    /// Serve the HTTP preview service (JSON API under /v1) and its playground page.
+    Serve(cli::serve::ServeArgs),
+    /// Render the records of a Redis stream as one of a consumer group's workers: one
+    /// outcome entry per input entry to an output stream.
+    Worker(cli::worker::WorkerArgs),
+    /// Push the records of an NDJSON file into a Redis stream, for `worker`.
+    StreamLoad(cli::stream_load::StreamLoadArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +57,9 @@ fn main() -> ExitCode {
         Command::Schema(args) => cli::schema::run(args),
         Command::Filters(args) => cli::filters::run(args),
         Command::Batch(args) => cli::batch::run(args),
+        Command::Serve(args) => cli::serve::run(args),
+        Command::Worker(args) => cli::worker::run(args),
+        Command::StreamLoad(args) => cli::stream_load::run(args),
     };
     match result {
         Ok(code) => code.into(),

@@ -47,6 +47,28 @@ impl LineOutcome<'_> {
         serde_json::to_writer(&mut *out, self).expect("an outcome serializes to JSON");
         out.push(b'\n');
     }
+
+    /// Appends the outcome as one line of JSON, newline included, with `"id": id` in
+    /// place of `"line"`: the form of an outcome whose record came from a stream entry
+    /// (`id` is the entry's id) rather than from a line of a file.
+    pub fn write_json_with_id(&self, id: &str, out: &mut Vec<u8>) {
+        #[derive(Serialize)]
+        struct WithId<'o> {
+            id: &'o str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            identity: Option<&'o str>,
+            #[serde(flatten)]
+            outcome: &'o Outcome,
+        }
+        let with_id = WithId {
+            id,
+            identity: self.identity.as_deref(),
+            outcome: &self.outcome,
+        };
+        // Cannot fail, as in `write_json`.
+        serde_json::to_writer(&mut *out, &with_id).expect("an outcome serializes to JSON");
+        out.push(b'\n');
+    }
 }
 
 /// The failure kinds of lines that never became a record. (Records that did are
@@ -200,6 +222,26 @@ mod tests {
             json(br#"{"identity":42,"evtName":"CT Points Credited","evtData":{"points":"ten"}}"#),
             "{\"line\":7,\"identity\":\"42\",\"outcome\":\"failed\",\"kind\":\"invalid_record\",\"message\":\"property \\\"Points\\\": expected a number, found \\\"ten\\\"\"}\n"
         );
+    }
+
+    #[test]
+    fn an_entry_outcome_has_its_id_where_a_line_outcome_has_its_number() {
+        let line = br#"{"identity":"u-1","evtName":"CT Points Credited","evtData":{"points":"x"}}"#;
+        let outcome = outcome(
+            &message(),
+            &RecordOptions::default(),
+            100,
+            7,
+            Input::Bytes(line),
+            None,
+        );
+        let mut out = Vec::new();
+        outcome.write_json_with_id("1700000000000-3", &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            json(line).replace("\"line\":7", "\"id\":\"1700000000000-3\"")
+        );
+        assert!(json(line).starts_with("{\"line\":7,\"identity\":\"u-1\",\"outcome\":\"failed\""));
     }
 
     #[test]

@@ -306,10 +306,31 @@ impl Worker<'_, '_> {
         self.render(number, Input::Bytes(line), out);
     }
 
+    /// Renders one record that came as a stream entry rather than a line, and appends
+    /// its outcome line to `out` with `"id": id` where a line's outcome has `"line"`
+    /// (see [`LineOutcome::write_json_with_id`]): the same per-record path, so the same
+    /// bytes otherwise. What the stream worker runs.
+    pub fn render_entry(&mut self, id: &str, record: &[u8], out: &mut Vec<u8>) -> Tally {
+        self.render_keyed(Some(id), 0, Input::Bytes(record), out)
+    }
+
     fn render(&mut self, number: u64, input: Input<'_>, out: &mut Vec<u8>) -> Tally {
+        self.render_keyed(None, number, input, out)
+    }
+
+    fn render_keyed(
+        &mut self,
+        id: Option<&str>,
+        number: u64,
+        input: Input<'_>,
+        out: &mut Vec<u8>,
+    ) -> Tally {
         let outcome = self.batch.line_outcome(number, input, self.spare.take());
         let tally = Tally::of(&outcome.outcome);
-        outcome.write_json(out);
+        match id {
+            Some(id) => outcome.write_json_with_id(id, out),
+            None => outcome.write_json(out),
+        }
         if let Outcome::Rendered { .. } = outcome.outcome {
             self.spare = Some(outcome.outcome);
         }
@@ -371,17 +392,21 @@ fn read_error<R>(reader: &LineReader<R>, source: io::Error) -> BatchError {
     }
 }
 
-/// What an outcome counts as in the summary.
-#[derive(Clone, Copy, Debug, Default)]
-enum Tally {
+/// What an outcome counts as in a summary: which of the three outcomes it was.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tally {
+    /// Rendered.
     #[default]
     Rendered,
+    /// Aborted by the template.
     Aborted,
+    /// Failed.
     Failed,
 }
 
 impl Tally {
-    fn of(outcome: &Outcome) -> Tally {
+    /// Which of the three `outcome` is.
+    pub fn of(outcome: &Outcome) -> Tally {
         match outcome {
             Outcome::Rendered { .. } => Tally::Rendered,
             Outcome::Aborted { .. } => Tally::Aborted,

@@ -15,6 +15,9 @@ pub mod lint;
 pub mod preview;
 pub mod render;
 pub mod schema;
+pub mod serve;
+pub mod stream_load;
+pub mod worker;
 
 /// How a command ended, when it did not fail with a usage or I/O error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

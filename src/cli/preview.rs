@@ -2,7 +2,7 @@
 //! for one given record), each field shown with the channel checks.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
@@ -10,10 +10,10 @@ use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
 use super::{Exit, read_input};
-use promo_liquid::lint::preview::{self, Preview};
+use promo_liquid::message::Outcome;
 use promo_liquid::message::channel::{ChannelReport, describe};
-use promo_liquid::message::{Message, Outcome};
-use promo_liquid::promo::{self, Settings, record::Record, schema::EventKind};
+use promo_liquid::promo::Settings;
+use promo_liquid::requests::{self, PreviewReport, RenderOptions, Source};
 
 /// How `preview` prints the previews.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -61,86 +61,51 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     let now = args
         .now
         .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
-    let mut env = promo::environment(&settings);
-    env.set_now(now);
+    let env = requests::environment(&RenderOptions {
+        settings,
+        now: Some(now),
+    });
     let name = args.message.display().to_string();
     let source = read_input(&args.message)?;
-    let loaded = if name.ends_with(".toml") {
-        Message::from_toml(&name, &source, &env)
-    } else {
-        Message::from_template(&name, &source, &env)
-    };
-    let mut message = match loaded {
+    let source = Source::from_file(&name, &source);
+    let mut message = match requests::load(source, &env) {
         Ok(message) => message,
+        Err(e) if args.format == Format::Json => {
+            let report = requests::preview_failure(source, requests::load_failure(&e));
+            print(&report, args.format)?;
+            return Ok(Exit::Failed);
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(Exit::Failed);
         }
     };
     if let Some(event) = &args.event {
-        let kind = EventKind::from_name(event).with_context(|| {
-            format!(
-                "--event: {event:?} is not a promo event (did you mean {:?}?)",
-                EventKind::nearest(event).name()
-            )
-        })?;
+        let kind = requests::event(event).map_err(|e| anyhow::anyhow!("--event: {e}"))?;
         if message.events.is_empty() {
             message.events = vec![kind];
         }
     }
-    let previews = match &args.record {
-        Some(path) => vec![preview_record(&message, &settings, path)?],
-        None => preview::samples(&message, now, args.tz)
-            .into_iter()
-            .map(|sample| {
-                let line = sample.record.to_string();
-                let label = format!("{}: {}", sample.event.name(), sample.kind.label());
-                match Record::parse(&line, &settings.record_options()) {
-                    Ok(record) => preview::preview(&message, &record, label),
-                    Err(e) => Preview {
-                        label,
-                        outcome: Outcome::failed("invalid_record", e.to_string()),
-                        checks: None,
-                    },
-                }
-            })
-            .collect(),
+    let record = match &args.record {
+        Some(path) => Some((path.display().to_string(), read_input(path)?)),
+        None => None,
     };
-    print(&message, &previews, args.format)?;
-    Ok(if previews.iter().any(Preview::has_errors) {
+    let record = record.as_ref().map(|(label, text)| (&**label, &**text));
+    let report = requests::preview(&message, record, &settings, now);
+    print(&report, args.format)?;
+    Ok(if report.has_errors() {
         Exit::Failed
     } else {
         Exit::Ok
     })
 }
 
-fn preview_record(message: &Message, settings: &Settings, path: &Path) -> Result<Preview> {
-    let text = read_input(path)?;
-    let label = path.display().to_string();
-    Ok(match Record::parse(&text, &settings.record_options()) {
-        Ok(record) => preview::preview(message, &record, label),
-        Err(e) => Preview {
-            outcome: Outcome::failed("invalid_record", format!("record {label}: {e}")),
-            label,
-            checks: None,
-        },
-    })
-}
-
-fn print(message: &Message, previews: &[Preview], format: Format) -> Result<()> {
+fn print(report: &PreviewReport, format: Format) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
-        Format::Json => {
-            let all = serde_json::json!({
-                "message": &*message.name,
-                "channel": message.channel,
-                "previews": previews,
-            });
-            serde_json::to_writer_pretty(&mut out, &all)?;
-            writeln!(out)?;
-        }
+        Format::Json => out.write_all(requests::to_json(report).as_bytes())?,
         Format::Text => {
-            for (i, p) in previews.iter().enumerate() {
+            for (i, p) in report.previews.iter().enumerate() {
                 if i > 0 {
                     writeln!(out)?;
                 }

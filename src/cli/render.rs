@@ -10,8 +10,9 @@ use clap::{Args, ValueEnum};
 
 use super::{Exit, caret_only, read_input};
 use promo_liquid::liquid::{DirectoryLoader, Environment, UndefinedPolicy};
-use promo_liquid::message::{Message, Outcome};
-use promo_liquid::promo::{self, Settings, record::Record};
+use promo_liquid::message::Outcome;
+use promo_liquid::promo::Settings;
+use promo_liquid::requests::{self, RenderOptions, Source};
 
 /// How `render` prints its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -58,12 +59,13 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
         time_zone: args.tz,
         strict: args.strict,
     };
-    let mut env = promo::environment(&settings);
+    let options = RenderOptions {
+        settings,
+        now: args.now,
+    };
+    let mut env = requests::environment(&options);
     if let Some(dir) = &args.partials {
         env.set_loader(DirectoryLoader::new(dir));
-    }
-    if let Some(now) = args.now {
-        env.set_now(now);
     }
     let source = read_input(&args.template)?;
     let name = if args.template == Path::new("-") {
@@ -72,7 +74,7 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
         args.template.display().to_string()
     };
     match &args.record {
-        Some(record) => render_record(&args, &env, &settings, &name, &source, record),
+        Some(record) => render_record(&args, &env, &options, &name, &source, record),
         None => render_plain(&args, env, &name, &source),
     }
 }
@@ -80,19 +82,19 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
 fn render_record(
     args: &RenderArgs,
     env: &Environment,
-    settings: &Settings,
+    options: &RenderOptions,
     name: &str,
     source: &str,
     record_path: &Path,
 ) -> Result<Exit> {
-    let is_message = name.ends_with(".toml");
-    let message = if is_message {
-        Message::from_toml(name, source, env)
-    } else {
-        Message::from_template(name, source, env)
-    };
-    let message = match message {
+    let source = Source::from_file(name, source);
+    let is_message = matches!(source, Source::Message { .. });
+    let message = match requests::load(source, env) {
         Ok(message) => message,
+        Err(e) if args.format == Format::Json => {
+            print_outcome(&requests::load_failure(&e), args.format, is_message)?;
+            return Ok(Exit::Failed);
+        }
         Err(e) => {
             match e.liquid() {
                 Some(liquid) => eprintln!("error: {e}\n{}", caret_only(liquid)),
@@ -102,13 +104,8 @@ fn render_record(
         }
     };
     let text = read_input(record_path)?;
-    let outcome = match Record::parse(&text, &settings.record_options()) {
-        Ok(record) => message.render(&record),
-        Err(e) => Outcome::failed(
-            "invalid_record",
-            format!("record {}: {e}", record_path.display()),
-        ),
-    };
+    let label = record_path.display().to_string();
+    let outcome = requests::render(&message, &text, Some(&label), options);
     print_outcome(&outcome, args.format, is_message)?;
     Ok(match outcome {
         Outcome::Rendered { .. } => Exit::Ok,
@@ -120,10 +117,7 @@ fn render_record(
 fn print_outcome(outcome: &Outcome, format: Format, labelled: bool) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match (format, outcome) {
-        (Format::Json, _) => {
-            serde_json::to_writer_pretty(&mut stdout, outcome)?;
-            writeln!(stdout)?;
-        }
+        (Format::Json, _) => stdout.write_all(requests::to_json(outcome).as_bytes())?,
         (Format::Text, Outcome::Rendered { fields, warnings }) => {
             for w in warnings {
                 eprintln!(

@@ -105,9 +105,10 @@ impl Serialize for Code {
 }
 
 /// One finding of lint.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Diagnostic {
     /// What it is about.
+    #[schema(value_type = String, example = "unknown-property")]
     pub code: Code,
     /// Error or warning (the code's).
     pub severity: Severity,
@@ -121,6 +122,7 @@ pub struct Diagnostic {
     pub field: Option<String>,
     /// Where it is in the linted file (bytes), when it has a place there.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "span")]
+    #[schema(value_type = Option<Vec<u32>>, min_items = 2, max_items = 2)]
     pub span: Option<Span>,
     /// The line and column of `span` in the linted file.
     #[serde(skip_serializing_if = "Option::is_none")]

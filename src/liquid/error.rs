@@ -76,7 +76,7 @@ impl Span {
 }
 
 /// A line and column (both 1-based; the column counts characters).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 pub struct LineCol {
     /// The line, from 1.
     pub line: u32,

@@ -45,7 +45,7 @@ use super::Channel;
 pub const PUSH_PAYLOAD_LIMIT: usize = 4096;
 
 /// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; nothing is wrong.
@@ -71,7 +71,7 @@ impl fmt::Display for Severity {
 }
 
 /// One finding of a channel check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Finding {
     /// Error or warning.
     pub severity: Severity,
@@ -86,7 +86,7 @@ pub struct Finding {
 }
 
 /// The checks of one rendered message.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ChannelReport {
     /// The push payloads and lengths, for a push message.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -128,7 +128,7 @@ pub fn check(channel: Channel, fields: &IndexMap<&'static str, String>) -> Chann
 }
 
 /// A push message's payloads and lengths.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PushCheck {
     /// The APNs payload (compact JSON).
     pub apns: String,
@@ -205,7 +205,7 @@ impl PushCheck {
 }
 
 /// An SMS encoding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub enum Encoding {
     /// The GSM 03.38 7-bit alphabet.
     #[serde(rename = "GSM-7")]
@@ -256,7 +256,7 @@ impl fmt::Display for Encoding {
 }
 
 /// An SMS body's encoding, length and segments.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SmsCheck {
     /// GSM-7 or UCS-2.
     pub encoding: Encoding,

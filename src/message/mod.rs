@@ -29,7 +29,7 @@ mod outcome;
 pub use outcome::{FieldWarning, Outcome};
 
 /// Where a message is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// A mobile push notification.

@@ -8,7 +8,7 @@ use crate::liquid::{Error as LiquidError, LineCol};
 use crate::promo::schema::EventKind;
 
 /// An undefined path that a field output.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldWarning {
     /// The field.
     pub field: &'static str,
@@ -20,12 +20,13 @@ pub struct FieldWarning {
 
 /// What became of one record: rendered, aborted or failed. Serializes as the JSON object
 /// the CLI prints: `{"outcome": "rendered", "fields": {...}, "warnings": [...]}`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Every field rendered.
     Rendered {
         /// Each field's text, in the channel's order.
+        #[schema(value_type = std::collections::HashMap<String, String>)]
         fields: IndexMap<&'static str, String>,
         /// Undefined paths that were output (lenient policy).
         warnings: Vec<FieldWarning>,

@@ -21,6 +21,7 @@ pub mod filters;
 pub mod profile;
 pub mod record;
 pub mod schema;
+mod strict;
 
 /// The settings of the product's environment.
 #[derive(Clone, Copy, Debug, Default)]

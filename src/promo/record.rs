@@ -13,16 +13,43 @@
 //! time in the account's time zone. A `null` property counts as missing. Properties
 //! the schema does not know, or that the event does not carry, are kept as custom
 //! properties under the name they came with.
+//!
+//!
+//! # The record rule
+//!
+//! A record that [`Record::parse`] or [`Record::from_json`] accepts guarantees, for the
+//! **whole** record (top-level fields the product ignores, `evtData`, `profileData`,
+//! every nested object and array):
+//!
+//! 1. it is one JSON value (RFC 8259) and nothing follows it;
+//! 2. no object has the same key twice, keys compared after unescaping (`"a"` and
+//!    `"\u0061"` are the same key); a second one is [`RecordError::DuplicateKey`],
+//!    naming the key and the object it is in;
+//! 3. every number is finite as an `f64` (`1e400` is an error; integers beyond 64 bits
+//!    are read as serde_json reads them);
+//! 4. every string is Unicode: no lone surrogate (`"\ud800"`);
+//! 5. arrays and objects nest at most 127 deep, the record itself counted (serde_json's
+//!    limit).
+//!
+//! Breaking 1, 3, 4 or 5 is [`RecordError::Json`], serde_json's message with the line
+//! and column in the record's text, wherever in the record it is.
+//!
+//! So the outcome of a record never depends on which fields a message reads: the
+//! profile is kept as text and each field parsed only when a template reads it (see
+//! [`Profile`]), and a reader that skips what no message reads must still check it
+//! against this rule. A record valid for one message is valid for every message, and a
+//! value that cannot be read fails the record, never renders as undefined.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json_borrow::{KeyStrType, Value as Json};
 
 use super::profile::{Profile, ProfileSeed};
 use super::schema::{self, DataType, EventKind, PROPERTY_COUNT, PropertyId};
+use super::strict::{self, Breach, Check, Duplicate, Keys};
 
 /// Why a record was refused. The message says what was expected and what came; the
 /// caller adds which record it was.
@@ -68,6 +95,16 @@ pub enum RecordError {
         expected: String,
         /// What came.
         found: String,
+    },
+    /// An object in the record has the same key twice (anywhere: the top level,
+    /// `evtData`, `profileData`, nested objects).
+    #[error("duplicate key {key:?} in {within}")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// The object it is in: `the record`, `evtData`, `profileData.address`,
+        /// `profileData.orders[2]`.
+        within: String,
     },
     /// The same property came twice under different names.
     #[error("property {property:?} is given twice, as {first:?} and as {second:?}")]
@@ -168,18 +205,41 @@ impl<'a> Record<'a> {
             message: e.to_string(),
         };
         // An object is read field by field, so that the profile can be read lazily and
-        // unknown fields skipped; anything else is parsed whole, for its error to say
-        // what it is.
+        // unknown fields checked without being kept; anything else is parsed whole, for
+        // its error to say what it is.
         if line.trim_start().starts_with('{') {
-            let parts: Parts<'a> = serde_json::from_str(line).map_err(json_error)?;
+            let mut found = None;
+            let mut de = serde_json::Deserializer::from_str(line);
+            let seed = PartsSeed { found: &mut found };
+            let parts = seed.deserialize(&mut de).and_then(|parts| {
+                de.end()?;
+                Ok(parts)
+            });
+            let parts = parts.map_err(|e| match found {
+                Some(Breach::Duplicate(d)) => duplicate_key(&d),
+                Some(Breach::Json { error, text }) => RecordError::Json {
+                    message: strict::placed_in(&error, text, line),
+                },
+                Some(Breach::Deep { text, at }) => RecordError::Json {
+                    message: strict::at_offset(
+                        "recursion limit exceeded",
+                        line,
+                        strict::offset_in(text, line) + at,
+                    ),
+                },
+                Some(Breach::TooDeep) | None => json_error(e),
+            })?;
             return Record::from_parts(parts, options);
         }
         let json: Json<'a> = serde_json::from_str(line).map_err(json_error)?;
         Record::from_json(json, options)
     }
 
-    /// Validates a record already parsed into a borrowed JSON tree.
+    /// Validates a record already parsed into a borrowed JSON tree (so already checked
+    /// by serde_json for all of the record rule but keys that come twice, which this
+    /// checks).
     pub fn from_json(json: Json<'a>, options: &RecordOptions) -> Result<Record<'a>, RecordError> {
+        strict::check_tree(&json).map_err(|d| duplicate_key(&d))?;
         let Json::Object(fields) = json else {
             return Err(RecordError::Field {
                 field: "record",
@@ -280,6 +340,13 @@ impl<'a> Record<'a> {
     }
 }
 
+fn duplicate_key(duplicate: &Duplicate) -> RecordError {
+    RecordError::DuplicateKey {
+        key: duplicate.key.clone(),
+        within: duplicate.within(),
+    }
+}
+
 /// The top-level fields of a record, before validation.
 struct Parts<'a> {
     identity: Option<Json<'a>>,
@@ -302,15 +369,21 @@ impl Default for Parts<'_> {
     }
 }
 
-impl<'de> Deserialize<'de> for Parts<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(PartsVisitor)
+/// Reads the top-level fields of a record line, checking the parts it does not keep
+/// against the record rule; a breach is left in `found`.
+struct PartsSeed<'f, 'de> {
+    found: &'f mut Option<Breach<'de>>,
+}
+
+impl<'de> DeserializeSeed<'de> for PartsSeed<'_, 'de> {
+    type Value = Parts<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Parts<'de>, D::Error> {
+        deserializer.deserialize_map(self)
     }
 }
 
-struct PartsVisitor;
-
-impl<'de> Visitor<'de> for PartsVisitor {
+impl<'de> Visitor<'de> for PartsSeed<'_, 'de> {
     type Value = Parts<'de>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -319,15 +392,42 @@ impl<'de> Visitor<'de> for PartsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parts<'de>, A::Error> {
         let mut parts = Parts::default();
+        let mut keys = Keys::default();
         while let Some(key) = map.next_key::<KeyStrType<'de>>()? {
+            if !keys.insert(key.0.clone()) {
+                let duplicate = Breach::Duplicate(Duplicate::new(&key));
+                return Err(strict::report(self.found, duplicate));
+            }
+            // Parsed whole, so serde_json has checked all but keys that come twice.
+            let mut parsed = |slot: &mut Option<Json<'de>>| -> Result<(), A::Error> {
+                let value: Json<'de> = map.next_value()?;
+                if let Err(duplicate) = strict::check_tree(&value) {
+                    let duplicate = Breach::Duplicate(duplicate.inside_key(&key));
+                    return Err(strict::report(self.found, duplicate));
+                }
+                *slot = Some(value);
+                Ok(())
+            };
             match &*key {
-                "identity" => parts.identity = Some(map.next_value()?),
-                "ts" => parts.ts = Some(map.next_value()?),
-                "evtName" => parts.name = Some(map.next_value()?),
-                "evtData" => parts.data = Some(map.next_value()?),
-                "profileData" => parts.profile = map.next_value_seed(ProfileSeed)?,
+                "identity" => parsed(&mut parts.identity)?,
+                "ts" => parsed(&mut parts.ts)?,
+                "evtName" => parsed(&mut parts.name)?,
+                "evtData" => parsed(&mut parts.data)?,
+                "profileData" => {
+                    let seed = ProfileSeed {
+                        found: &mut *self.found,
+                    };
+                    parts.profile = map.next_value_seed(seed)?;
+                }
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    let check = Check {
+                        depth_left: strict::MAX_DEPTH - 1,
+                        found: &mut *self.found,
+                    };
+                    if let Err(e) = map.next_value_seed(check) {
+                        strict::within(self.found, &key);
+                        return Err(e);
+                    }
                 }
             }
         }

@@ -28,7 +28,7 @@ pub enum EventKind {
 }
 
 /// A property's data type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 pub enum DataType {
     /// Text.
     String,
@@ -39,7 +39,7 @@ pub enum DataType {
 }
 
 /// Whether an event always carries a property.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "when")]
 pub enum Presence {
     /// Always set.
@@ -51,7 +51,7 @@ pub enum Presence {
 }
 
 /// The module a property belongs to in the spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 pub enum Module {
     /// Coupons.
     Coupon,
@@ -65,7 +65,7 @@ pub enum Module {
 }
 
 /// A property of the schema.
-#[derive(Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Property {
     /// The name in the spec, e.g. `Coupon Code`; how templates usually read it.
     pub name: &'static str,
