@@ -100,9 +100,18 @@ fn run(args: &[String]) {
         .iter()
         .position(|x| x.name == workload)
         .expect("a workload");
+    let n: usize = n.parse().expect("a count");
+    if engine == "serde-json-check" {
+        // The floor: serde_json checking each line is JSON, building nothing.
+        let lines = workloads::lines(&WORKLOADS[w], true, RECORDS);
+        for i in 0..n {
+            let line = &lines[i % RECORDS];
+            std::hint::black_box(serde_json::from_str::<serde::de::IgnoredAny>(line).is_ok());
+        }
+        return;
+    }
     let path = Path::from_name(path).expect("a path");
     let engine = Engine::from_name(engine).expect("an engine");
-    let n: usize = n.parse().expect("a count");
     let engines = Engines::new();
     let lines = workloads::lines(&WORKLOADS[w], path.mixed_names(), RECORDS);
     let mut run = engines.runner(engine, path, w, &lines);
