@@ -94,6 +94,7 @@ pub fn write_line(
         outcome: Outcome::Rendered {
             fields,
             warnings: Vec::new(),
+            sms: None,
         },
     };
     line.write_json(out);

@@ -127,7 +127,10 @@ impl Ours {
                 Box::new(move |i, out| {
                     let record = Record::parse(&lines[i], &self.options).expect("a valid record");
                     let outcome = self.messages[w].render_reusing(&record, spare.take());
-                    let Outcome::Rendered { fields, warnings } = &outcome else {
+                    let Outcome::Rendered {
+                        fields, warnings, ..
+                    } = &outcome
+                    else {
                         panic!(
                             "promo-liquid did not render {}: {outcome:?}",
                             WORKLOADS[w].name

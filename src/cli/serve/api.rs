@@ -288,8 +288,11 @@ async fn render(
         settings: Settings {
             time_zone: zone(req.tz.as_deref())?,
             strict: req.strict,
+            deadline: app.limits.deadline,
+            ..Settings::default()
         },
         now: now(req.now.as_deref())?,
+        ..RenderOptions::default()
     };
     match (&req.record, &req.records) {
         (Some(record), None) => check_record("record", record)?,
@@ -410,7 +413,8 @@ async fn preview(
     source(&req.message, &req.template, &req.name)?;
     let settings = Settings {
         time_zone: zone(req.tz.as_deref())?,
-        strict: false,
+        deadline: app.limits.deadline,
+        ..Settings::default()
     };
     let now = now(req.now.as_deref())?.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
     let event = req
@@ -429,6 +433,7 @@ async fn preview(
         let options = RenderOptions {
             settings,
             now: Some(now),
+            ..RenderOptions::default()
         };
         let (compiled, hit) = app.cache.get(source, &options, app.snippets.as_deref());
         app.metrics.cache(hit);

@@ -144,6 +144,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
         strict: args.strict,
+        ..Settings::default()
     };
     let messages = Messages::load(Load {
         path: &args.message,
