@@ -685,7 +685,7 @@ mod tests {
         (fast, slow)
     }
 
-    const RECORD: &str = r#"{"identity": "u-1", "ts": 1793433600, "type": "event", "evtName": "CT Coupon Rewarded", "evtData": {"Coupon Code": "DIWALI-7KQ2", "couponId": "c\u00e9", "Coupon Expiry Date": "01-11-2026 23:59:59", "x": [1, {"y": null}]}, "profileData": {"Name": "Asha \"A\"", "orders": [{"id": "ORD-1", "price": 1.5e3, "qty": -2}, {"id": "ORD-2", "tags": []}], "Tier": "gold"}}"#;
+    const RECORD: &str = r#"{"identity": "u-1", "ts": 1793433600, "type": "event", "evtName": "CT Coupon Rewarded", "evtData": {"Coupon Code": "DIWALI-7KQ2", "couponId": "c\u00e9", "Coupon Expiry Date": "01-11-2026 23:59:59", "Campaign Id": "cmp_1", "couponStartDate": 1793433600, "x": [1, {"y": null}]}, "profileData": {"Name": "Asha \"A\"", "orders": [{"id": "ORD-1", "price": 1.5e3, "qty": -2}, {"id": "ORD-2", "tags": []}], "Tier": "gold"}}"#;
 
     #[test]
     fn the_fast_path_reads_a_record_as_the_slow_path_does() {
