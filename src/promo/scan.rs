@@ -38,7 +38,8 @@ impl<'t> Scanner<'t> {
         Scanner {
             text,
             bytes: text.as_bytes(),
-            keys: Vec::new(),
+            // Room for a record's keys, so that reading one does not grow it.
+            keys: Vec::with_capacity(32),
         }
     }
 
@@ -346,7 +347,7 @@ fn profile_fields<'a>(
     if scanner.byte(at)? != b'{' {
         return None;
     }
-    let mut fields = Vec::new();
+    let mut fields = Vec::with_capacity(16);
     let end = scanner.members(at, |scanner, key, at| {
         let end = scanner.value(at, depth - 1)?;
         fields.push((Cow::Borrowed(key), scanner.slice(at, end)));
