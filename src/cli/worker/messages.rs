@@ -47,10 +47,15 @@ pub struct Messages {
 
 /// How the messages are loaded and rendered.
 pub struct Load<'a> {
+    /// A message file, a bare template, or a directory of messages.
     pub path: &'a Path,
+    /// The entry field that names each entry's message (`--message-field`).
     pub message_field: Option<&'a str>,
+    /// How records are read and rendered.
     pub settings: Settings,
+    /// The batch path's options (`--max-line-bytes`).
     pub options: BatchOptions,
+    /// The environment the messages compile in.
     pub env: promo_liquid::Environment,
 }
 

@@ -86,10 +86,15 @@ pub struct GroupState {
 /// The names one worker works with.
 #[derive(Clone, Debug)]
 pub struct Names {
+    /// The input stream.
     pub input: String,
+    /// The output stream.
     pub output: String,
+    /// The dead-letter stream.
     pub dead: String,
+    /// The consumer group.
     pub group: String,
+    /// This worker's consumer name.
     pub consumer: String,
 }
 
