@@ -265,6 +265,26 @@ pub struct SchemaReport {
     pub events: Vec<EventReport>,
     /// Every property, with the events that carry it.
     pub properties: Vec<PropertyReport>,
+    /// The channels a message may be for, with their fields.
+    pub channels: Vec<ChannelFields>,
+}
+
+/// A channel and the fields its messages have.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ChannelFields {
+    /// Its name in message files: `push`, `sms`, ...
+    pub name: &'static str,
+    /// Its fields, in rendering order.
+    pub fields: Vec<FieldReport>,
+}
+
+/// A field of a channel.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldReport {
+    /// Its name: `title`, `body`, ...
+    pub name: &'static str,
+    /// Whether every message of the channel must have it.
+    pub required: bool,
 }
 
 /// One event of the schema.
@@ -308,6 +328,20 @@ pub fn schema() -> SchemaReport {
             .map(|p| PropertyReport {
                 property: p,
                 events: p.events().iter().map(|e| e.name()).collect(),
+            })
+            .collect(),
+        channels: Channel::ALL
+            .iter()
+            .map(|c| ChannelFields {
+                name: c.name(),
+                fields: c
+                    .fields()
+                    .iter()
+                    .map(|f| FieldReport {
+                        name: f.name,
+                        required: f.required,
+                    })
+                    .collect(),
             })
             .collect(),
     }

@@ -51,6 +51,10 @@ pub struct BatchArgs {
     /// `days_until` see.
     #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
     now: Option<DateTime<FixedOffset>>,
+    /// The wall-clock time one record's render may take, in milliseconds (0 for none);
+    /// a record past it fails with `limit_exceeded`.
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
+    deadline: super::Deadline,
 }
 
 /// Large buffers, so that reading and writing cost few system calls.
@@ -61,6 +65,7 @@ pub fn run(args: BatchArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
         strict: args.strict,
+        deadline: args.deadline.0,
     };
     let message = load_message(&args, &settings)?;
     let (input, input_len) = open_input(args.input.as_deref())?;

@@ -52,6 +52,21 @@ pub fn read_input(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// A `--deadline` value: the milliseconds one render may take; 0 for no deadline.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(pub Option<std::time::Duration>);
+
+/// Parses a `--deadline` value.
+pub fn parse_deadline(text: &str) -> Result<Deadline, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Ok(Deadline(None)),
+        Ok(ms) => Ok(Deadline(Some(std::time::Duration::from_millis(ms)))),
+        Err(_) => Err(format!(
+            "{text:?} is not a number of milliseconds (0 for no deadline)"
+        )),
+    }
+}
+
 /// Parses a `--tz` value.
 pub fn parse_zone(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>().map_err(|_| {

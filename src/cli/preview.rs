@@ -56,7 +56,7 @@ fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
 pub fn run(args: PreviewArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
-        strict: false,
+        ..Settings::default()
     };
     let now = args
         .now

@@ -51,6 +51,9 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// The wall-clock time the render may take, in milliseconds (0 for none).
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
+    deadline: super::Deadline,
 }
 
 /// Runs `render`.
@@ -58,6 +61,7 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
         strict: args.strict,
+        deadline: args.deadline.0,
     };
     let options = RenderOptions {
         settings,

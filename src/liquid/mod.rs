@@ -19,6 +19,7 @@
 
 mod analysis;
 pub mod ast;
+mod budget;
 mod env;
 mod error;
 mod expr;
@@ -33,6 +34,7 @@ pub use analysis::{
     AbortTag, Analysis, FilterUse, Guard, LineIndex, Literal, NameUse, Operand, PathPart, Term,
     Test, Usage, Variable,
 };
+pub use budget::{Breach, Budget};
 pub use env::{
     DirectoryLoader, Environment, Limits, MemoryLoader, PartialLoader, Template, UndefinedPolicy,
 };

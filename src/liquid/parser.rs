@@ -204,6 +204,7 @@ impl<'a, 's> Parser<'a, 's> {
                     name: var,
                     body,
                     id: 0,
+                    span,
                 }
             }
             "increment" | "decrement" => {
@@ -440,7 +441,11 @@ impl<'a, 's> Parser<'a, 's> {
         }
         self.depth -= 1;
         strip_if_blank(&mut arms.iter_mut().map(|(_, b)| b).collect::<Vec<_>>());
-        Ok(Node::Case { subject, arms })
+        Ok(Node::Case {
+            subject,
+            arms,
+            span,
+        })
     }
 
     fn for_tag(

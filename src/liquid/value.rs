@@ -107,6 +107,32 @@ impl Value {
         }
     }
 
+    /// Appends the text Liquid outputs for this value unless that would make `out`
+    /// longer than `cap` bytes. Returns `false` when it would: `out` then holds part of
+    /// the text (at most `cap` bytes and one number), and nothing past `cap` was built.
+    ///
+    /// An array of many references to one large string is cheap to hold but not to
+    /// print: this is the form of [`Value::write_to`] for values of unknown size.
+    pub fn write_within(&self, out: &mut String, cap: usize) -> bool {
+        match self {
+            Value::Str(s) => push_within(out, s, cap),
+            Value::Date(d) => push_within(out, &d.text, cap),
+            Value::Array(items) => items.iter().all(|item| item.write_within(out, cap)),
+            Value::Object(map) => write_object_within(map, out, cap),
+            scalar => {
+                scalar.write_to(out);
+                out.len() <= cap
+            }
+        }
+    }
+
+    /// The text Liquid outputs for this value, if it is at most `cap` bytes; nothing
+    /// larger than that is built.
+    pub fn to_text_within(&self, cap: usize) -> Option<String> {
+        let mut out = String::new();
+        self.write_within(&mut out, cap).then_some(out)
+    }
+
     /// The text Liquid outputs for this value.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
@@ -361,6 +387,61 @@ pub fn write_float(f: f64, out: &mut String) {
         let exp: i32 = exp.parse().unwrap_or(0);
         let _ = write!(out, "{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
     }
+}
+
+fn push_within(out: &mut String, s: &str, cap: usize) -> bool {
+    if out.len().saturating_add(s.len()) > cap {
+        return false;
+    }
+    out.push_str(s);
+    true
+}
+
+/// Counts the bytes written through it.
+struct Count(usize);
+
+impl std::fmt::Write for Count {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 += s.len();
+        Ok(())
+    }
+}
+
+/// [`write_object`], each piece measured before it is written.
+fn write_object_within(map: &Map, out: &mut String, cap: usize) -> bool {
+    // `{:?}` escapes: measure the quoted form without building it.
+    let quoted = |s: &str, out: &mut String| {
+        let mut count = Count(0);
+        let _ = write!(count, "{s:?}");
+        if out.len().saturating_add(count.0) > cap {
+            return false;
+        }
+        let _ = write!(out, "{s:?}");
+        true
+    };
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if !quoted(k, out) {
+            return false;
+        }
+        out.push_str("=>");
+        let fits = match v {
+            Value::Str(s) => quoted(s, out),
+            Value::Nil => {
+                out.push_str("nil");
+                true
+            }
+            other => other.write_within(out, cap),
+        };
+        if !fits || out.len() > cap {
+            return false;
+        }
+    }
+    out.push('}');
+    out.len() <= cap
 }
 
 fn write_object(map: &Map, out: &mut String) {

@@ -16,6 +16,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
 use indexmap::IndexMap;
 
@@ -319,8 +320,18 @@ impl Message {
                 (fields.collect(), Vec::new())
             }
         };
+        // One deadline for all the fields of the message.
+        let deadline = self
+            .fields
+            .first()
+            .and_then(|f| f.template.limits().deadline)
+            .map(|limit| Instant::now() + limit);
         for (field, (_, text)) in self.fields.iter().zip(fields.iter_mut()) {
-            match field.template.render(record, text) {
+            let rendered = match deadline {
+                Some(at) => field.template.render_until(record, text, at),
+                None => field.template.render(record, text),
+            };
+            match rendered {
                 Ok(report) => {
                     if let Some(abort) = report.aborted {
                         return Outcome::Aborted {

@@ -12,9 +12,11 @@
 //! assert_eq!(text, "Use SAVE20 by 1 November");
 //! ```
 
+use std::time::Duration;
+
 use chrono_tz::Tz;
 
-use crate::liquid::{Environment, UndefinedPolicy};
+use crate::liquid::{Environment, Limits, UndefinedPolicy};
 
 pub mod context;
 pub mod filters;
@@ -24,13 +26,27 @@ pub mod schema;
 mod strict;
 
 /// The settings of the product's environment.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Settings {
     /// The account's time zone: wall-clock dates in records are read in it, and `now`,
     /// `days_until` and `date` use it. Default UTC.
     pub time_zone: Tz,
     /// Whether outputting an undefined value without a `default` fails the render.
     pub strict: bool,
+    /// The wall-clock time rendering one message for one record may take, all its
+    /// fields together; past it the outcome is `limit_exceeded`. `None` for no
+    /// deadline. Default 250 ms ([`Limits::deadline`]).
+    pub deadline: Option<Duration>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            time_zone: Tz::UTC,
+            strict: false,
+            deadline: Limits::default().deadline,
+        }
+    }
 }
 
 impl Settings {
@@ -47,6 +63,7 @@ impl Settings {
 pub fn environment(settings: &Settings) -> Environment {
     let mut env = Environment::new();
     env.set_time_zone(settings.time_zone);
+    env.limits_mut().deadline = settings.deadline;
     if settings.strict {
         env.set_undefined(UndefinedPolicy::Strict);
     }

@@ -24,6 +24,7 @@ use promo_liquid::requests::{
     self, FilterReport, LintReport, PreviewReport, RenderOptions, SchemaReport, Source,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use serde_json::value::RawValue;
 use utoipa::{OpenApi, ToSchema};
 
@@ -41,28 +42,38 @@ pub(crate) struct RenderRequest {
     #[schema(
         example = "event = \"CT Points Credited\"\nchannel = \"sms\"\n\n[fields]\nbody = \"+{{ Event.Points }} points\"\n"
     )]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     message: Option<String>,
     /// A bare Liquid template, rendered as one field, `text`, for any event.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     template: Option<String>,
     /// The file name errors show (default `message.toml`, or `template.liquid`).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     name: Option<String>,
     /// The record to render for: one JSON object in CleverTap's upload shape plus the
     /// profile. Give this or `records`.
-    #[schema(value_type = Option<Object>, example = json!({"evtName": "CT Points Credited", "evtData": {"points": 20}}))]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<Object>, example = json!({"evtName": "CT Points Credited", "evtData": {"points": 20}}))]
     record: Option<RawRecord>,
     /// Several records, each rendered on its own, outcomes in the same order (at most
     /// `--max-records`, default 100).
-    #[schema(value_type = Option<Vec<Object>>, max_items = 100)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<Vec<Object>>, max_items = 100)]
     records: Option<Vec<RawRecord>>,
     /// Fail when an undefined value is output without a `default`.
     #[serde(default)]
     strict: bool,
     /// The account's time zone, an IANA name (default `UTC`).
-    #[schema(example = "Asia/Kolkata")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, example = "Asia/Kolkata")]
     tz: Option<String>,
     /// Render as if it were this moment (RFC 3339): what `now`, `date` and
     /// `days_until` see.
-    #[schema(format = DateTime, example = "2026-10-30T09:00:00+05:30")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, format = DateTime, example = "2026-10-30T09:00:00+05:30")]
     now: Option<String>,
 }
 
@@ -92,10 +103,16 @@ pub(crate) struct Outcomes {
 #[serde(deny_unknown_fields)]
 pub(crate) struct LintRequest {
     /// The TOML text of a message file. Give this or `template`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     message: Option<String>,
     /// A bare Liquid template.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     template: Option<String>,
     /// The file name the report shows (default `message.toml`, or `template.liquid`).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     name: Option<String>,
     /// For a template: the events it is for (default any).
     #[serde(default)]
@@ -109,23 +126,42 @@ pub(crate) struct LintRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct PreviewRequest {
     /// The TOML text of a message file. Give this or `template`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     message: Option<String>,
     /// A bare Liquid template.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     template: Option<String>,
     /// The file name errors show.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     name: Option<String>,
     /// Preview for this record instead of the samples.
-    #[schema(value_type = Option<Object>)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, value_type = Option<Object>)]
     record: Option<RawRecord>,
     /// For a template: the event to make samples of (default all six).
-    #[schema(example = "CT Coupon Rewarded")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, example = "CT Coupon Rewarded")]
     event: Option<String>,
     /// The account's time zone, an IANA name (default `UTC`).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     tz: Option<String>,
     /// Preview as if it were this moment (RFC 3339; default the clock). Sample dates
     /// are a week later.
-    #[schema(format = DateTime)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, format = DateTime)]
     now: Option<String>,
+}
+
+/// An optional field that, when given, is not `null`: the document says so, and a
+/// `null` is a 400 naming the field rather than a silent default.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    de: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(de).map(Some)
 }
 
 /// `GET /healthz`.
@@ -252,6 +288,7 @@ async fn render(
         settings: Settings {
             time_zone: zone(req.tz.as_deref())?,
             strict: req.strict,
+            deadline: app.limits.deadline,
         },
         now: now(req.now.as_deref())?,
     };
@@ -375,6 +412,7 @@ async fn preview(
     let settings = Settings {
         time_zone: zone(req.tz.as_deref())?,
         strict: false,
+        deadline: app.limits.deadline,
     };
     let now = now(req.now.as_deref())?.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
     let event = req
@@ -486,11 +524,24 @@ async fn openapi_json(State(app): State<Arc<App>>) -> Response {
     json_text(text.clone())
 }
 
-/// The OpenAPI document, with the configured records limit.
+/// The OpenAPI document: utoipa's, from the types above, plus what a Rust type cannot
+/// say and the handlers check: which fields exclude each other (`message` or
+/// `template`, `record` or `records`, as [`source`] and [`render`] require), the names
+/// the library knows (its events and time zones) and the configured records limit.
 pub(crate) fn openapi(max_records: usize) -> String {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
-    if let Some(records) = doc.pointer_mut("/components/schemas/RenderRequest/properties/records") {
-        records["maxItems"] = max_records.into();
-    }
+    let schemas = &mut doc["components"]["schemas"];
+    let one_of = |a: &str, b: &str| json!({"oneOf": [{"required": [a]}, {"required": [b]}]});
+    schemas["RenderRequest"]["allOf"] =
+        json!([one_of("message", "template"), one_of("record", "records")]);
+    schemas["LintRequest"]["allOf"] = json!([one_of("message", "template")]);
+    schemas["PreviewRequest"]["allOf"] = json!([one_of("message", "template")]);
+    let events: Vec<&str> = EventKind::ALL.iter().map(|e| e.name()).collect();
+    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
+    schemas["LintRequest"]["properties"]["events"]["items"]["enum"] = json!(events);
+    schemas["PreviewRequest"]["properties"]["event"]["enum"] = json!(events);
+    schemas["RenderRequest"]["properties"]["tz"]["enum"] = json!(zones);
+    schemas["PreviewRequest"]["properties"]["tz"]["enum"] = json!(zones);
+    schemas["RenderRequest"]["properties"]["records"]["maxItems"] = max_records.into();
     requests::to_json(&doc)
 }

@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// Render, lint and preview requests in progress at once; more are answered 503.
     #[arg(long, default_value_t = 64)]
     max_concurrent: usize,
+    /// Milliseconds one render (a message for one record) may take; past it the outcome
+    /// is `limit_exceeded`. The backstop of the engine's render budget.
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
+    deadline: super::Deadline,
     /// Seconds a request may take before it is answered 504.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
@@ -75,6 +79,7 @@ pub(crate) struct Limits {
     max_records: usize,
     max_concurrent: usize,
     timeout: Duration,
+    deadline: Option<Duration>,
 }
 
 /// Runs `serve` until interrupted.
@@ -100,6 +105,7 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
         max_records: args.max_records,
         max_concurrent: args.max_concurrent,
         timeout: Duration::from_secs_f64(args.timeout),
+        deadline: args.deadline.0,
     };
     let app = Arc::new(App {
         limits,

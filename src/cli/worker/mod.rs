@@ -109,6 +109,10 @@ pub struct WorkerArgs {
     /// Render as if it were this moment (RFC 3339).
     #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
     now: Option<DateTime<FixedOffset>>,
+    /// The wall-clock time one record's render may take, in milliseconds (0 for none);
+    /// a record past it fails with `limit_exceeded`.
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
+    deadline: super::Deadline,
 }
 
 /// What the three stages share.
@@ -144,6 +148,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
         strict: args.strict,
+        deadline: args.deadline.0,
     };
     let messages = Messages::load(Load {
         path: &args.message,
