@@ -4,7 +4,8 @@
 //! problem, 3 aborted by the template. `batch` exits 0 when every record rendered or
 //! aborted, 1 when any failed, 2 for a usage or I/O problem.
 //! `lint` exits 0 when clean (or with warnings only), 1 on any error, 2 for usage or I/O;
-//! `preview` exits 1 when a sample failed or a push payload is too large.
+//! `preview` exits 1 when a sample failed or a push payload is too large. A closed
+//! standard output (`promo-liquid filters | head -1`) ends any command quietly with 0.
 
 use std::process::ExitCode;
 
@@ -63,9 +64,28 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code.into(),
+        // Whoever stopped reading (`| head`) has what they wanted: end quietly.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.is::<cli::Reported>() => {
+            eprint!("{e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether an error is a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }

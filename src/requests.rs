@@ -11,7 +11,9 @@
 //! let env = requests::environment(&options);
 //! let message = requests::load(Source::Template { name: "t.liquid", text: "+{{ Event.Points }}" }, &env)
 //!     .unwrap();
-//! let outcome = requests::render(&message, r#"{"evtName": "CT Points Credited", "evtData": {"points": 5}}"#, None, &options);
+//! let record = r#"{"evtName": "CT Points Credited", "evtData": {"points": 5, "walletId": "w-1",
+//!     "campaignId": "c-1", "source": "API", "transactionId": "t-1"}}"#;
+//! let outcome = requests::render(&message, record, None, &options);
 //! assert_eq!(requests::to_json(&outcome), "{\n  \"outcome\": \"rendered\",\n  \"fields\": {\n    \"text\": \"+5\"\n  },\n  \"warnings\": []\n}\n");
 //! ```
 
@@ -21,17 +23,20 @@ use serde::Serialize;
 use crate::lint::preview::{self, Preview};
 use crate::lint::{self, Diagnostic};
 use crate::liquid::Environment;
-use crate::message::{Channel, Message, MessageError, Outcome, failure_kind};
-use crate::promo::record::Record;
+use crate::message::{Channel, Failure, Message, MessageError, Outcome, Rules};
+use crate::promo::record::{Record, RecordError};
 use crate::promo::schema::{EventKind, PROPERTIES, Property};
 use crate::promo::{self, Settings};
 
-/// How to render: the account's settings and, for previews and tests, the moment
-/// `now` stands for.
+/// How to render: the account's settings, the channel rules and, for previews and
+/// tests, the moment `now` stands for.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RenderOptions {
-    /// The time zone and the undefined policy.
+    /// The time zone, the undefined policy, whether records may lack required
+    /// properties.
     pub settings: Settings,
+    /// The channel rules rendered messages are held to (SMS segments, push payload).
+    pub rules: Rules,
     /// Render as if it were this moment (`now`, `date`, `days_until`); the clock when
     /// `None`.
     pub now: Option<DateTime<FixedOffset>>,
@@ -88,22 +93,17 @@ pub fn load(source: Source<'_>, env: &Environment) -> Result<Message, MessageErr
     }
 }
 
-/// The `failed` outcome of rendering with a message that did not load.
+/// The `failed` outcome of rendering with a message that did not load: its first
+/// problem, with its kind (`invalid_message`, or the template's: `syntax`,
+/// `unknown_filter`, ...) and its place in the file.
 pub fn load_failure(e: &MessageError) -> Outcome {
-    match e {
-        MessageError::Template { field, error, .. } => Outcome::Failed {
-            kind: failure_kind(error.kind()),
-            message: e.to_string(),
-            field: Some(field),
-            at: error.line_col(),
-        },
-        _ => Outcome::failed("invalid_message", e.to_string()),
-    }
+    Outcome::from(e.failure())
 }
 
 /// Renders `message` for the record in `record` (one JSON object, as an input line
-/// holds it). A record that does not parse is an `invalid_record` outcome, its error
-/// prefixed with `record LABEL: ` when the front end has a label for it (a file name).
+/// holds it), held to `options.rules`. A record that does not parse is an
+/// `invalid_json` or `invalid_record` outcome, its error prefixed with `record LABEL: `
+/// when the front end has a label for it (a file name).
 pub fn render(
     message: &Message,
     record: &str,
@@ -111,15 +111,18 @@ pub fn render(
     options: &RenderOptions,
 ) -> Outcome {
     match Record::parse(record, &options.settings.record_options()) {
-        Ok(record) => message.render(&record),
-        Err(e) => Outcome::failed(
-            "invalid_record",
-            match label {
-                Some(label) => format!("record {label}: {e}"),
-                None => e.to_string(),
-            },
-        ),
+        Ok(record) => message.render_with(&record, &options.rules),
+        Err(e) => Outcome::from(record_failure(&e, label)),
     }
+}
+
+/// A record that could not be read, as a failure, labelled.
+fn record_failure(e: &RecordError, label: Option<&str>) -> Failure {
+    let mut failure = Failure::from_record_error(e);
+    if let Some(label) = label {
+        failure.message = format!("record {label}: {}", failure.message);
+    }
+    failure
 }
 
 /// The JSON every front end prints for a result: pretty, with a final newline.
@@ -146,34 +149,58 @@ pub struct LintReport {
 pub struct FileReport {
     /// The file's name.
     pub file: String,
-    /// Its findings, in the order of their places.
+    /// Its findings, in the order of their places, at most the cap.
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings past the cap, counted but not listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub omitted: usize,
+    /// Its errors, listed or not.
+    pub errors: usize,
+    /// Its warnings, listed or not.
+    pub warnings: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Lints files: messages, and bare templates for records of `events` (empty: any
-/// event).
+/// event); each lists at most [`lint::MAX_FINDINGS`] findings.
 pub fn lint(files: &[Source<'_>], events: &[EventKind], env: &Environment) -> LintReport {
+    lint_capped(files, events, env, lint::MAX_FINDINGS)
+}
+
+/// Lints files as [`lint`] does, each listing at most `cap` findings (the rest are
+/// counted in `omitted`).
+pub fn lint_capped(
+    files: &[Source<'_>],
+    events: &[EventKind],
+    env: &Environment,
+    cap: usize,
+) -> LintReport {
     let files: Vec<FileReport> = files
         .iter()
-        .map(|&file| match file {
-            Source::Message { name, text } => FileReport {
+        .map(|&file| {
+            let (name, mut diagnostics) = match file {
+                Source::Message { name, text } => (name, lint::lint_message(text, env)),
+                Source::Template { name, text } => (name, lint::lint_template(text, events, env)),
+            };
+            let (errors, warnings) = lint::count(&diagnostics);
+            let omitted = diagnostics.len().saturating_sub(cap);
+            diagnostics.truncate(cap);
+            FileReport {
                 file: name.to_owned(),
-                diagnostics: lint::lint_message(text, env),
-            },
-            Source::Template { name, text } => FileReport {
-                file: name.to_owned(),
-                diagnostics: lint::lint_template(text, events, env),
-            },
+                diagnostics,
+                omitted,
+                errors,
+                warnings,
+            }
         })
         .collect();
-    let (errors, warnings) = files.iter().fold((0, 0), |(e, w), f| {
-        let (de, dw) = lint::count(&f.diagnostics);
-        (e + de, w + dw)
-    });
     LintReport {
+        errors: files.iter().map(|f| f.errors).sum(),
+        warnings: files.iter().map(|f| f.warnings).sum(),
         files,
-        errors,
-        warnings,
     }
 }
 
@@ -210,14 +237,7 @@ pub fn preview(
     ) {
         Ok(record) => preview::preview(message, &record, label),
         Err(e) => Preview {
-            outcome: Outcome::failed(
-                "invalid_record",
-                if given {
-                    format!("record {label}: {e}")
-                } else {
-                    e.to_string()
-                },
-            ),
+            outcome: Outcome::from(record_failure(&e, given.then_some(label.as_str()))),
             label,
             checks: None,
             record: None,
@@ -373,21 +393,32 @@ pub fn filters(env: &Environment) -> Vec<FilterReport> {
         .collect()
 }
 
-/// The schema's events by name, with the nearest one when a name is not an event:
-/// `"CT Coupon Rewarded"` or the error `"CT Coupon Reward" is not a promo event (did
-/// you mean "CT Coupon Rewarded"?)`.
+/// The schema's event called `name`, or an error that says what came and suggests
+/// the event it is a slip of: `"CT Coupon Reward" is not a promo event; did you mean
+/// "CT Coupon Rewarded"?`.
 pub fn event(name: &str) -> Result<EventKind, String> {
-    EventKind::from_name(name).ok_or_else(|| {
-        format!(
-            "{name:?} is not a promo event (did you mean {:?}?)",
-            EventKind::nearest(name).name()
-        )
+    EventKind::from_name(name).ok_or_else(|| match EventKind::suggest(name) {
+        Some(near) => format!(
+            "{name:?} is not a promo event; did you mean {:?}?",
+            near.name()
+        ),
+        None => {
+            let names: Vec<String> = EventKind::ALL
+                .iter()
+                .map(|e| format!("{:?}", e.name()))
+                .collect();
+            format!(
+                "{name:?} is not a promo event: expected one of {}",
+                names.join(", ")
+            )
+        }
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::FailureKind;
 
     #[test]
     fn a_message_that_does_not_compile_is_a_failed_outcome_with_its_place() {
@@ -430,10 +461,19 @@ mod tests {
         )
         .unwrap();
         let outcome = render(&message, "{\"evtName\": 1}", Some("r.json"), &options);
-        let Outcome::Failed { kind, message, .. } = outcome else {
+        let Outcome::Failed(failure) = outcome else {
             panic!("{outcome:?}")
         };
-        assert_eq!(kind, "invalid_record");
-        assert!(message.starts_with("record r.json: "), "{message}");
+        assert_eq!(failure.kind, FailureKind::InvalidRecord);
+        assert!(
+            failure.message.starts_with("record r.json: "),
+            "{}",
+            failure.message
+        );
+        let outcome = render(&message, "{\"evtName\": ", Some("r.json"), &options);
+        assert_eq!(
+            outcome.failure().map(|f| f.kind),
+            Some(FailureKind::InvalidJson)
+        );
     }
 }

@@ -16,10 +16,22 @@ fn parse_error(line: &str) -> String {
         .unwrap_or_else(|e: RecordError| e.to_string())
 }
 
+/// The properties a CT Points Credited record must have.
+const REQUIRED: &str =
+    r#""walletId":"w-1","campaignId":"c-1","source":"API","points":5,"transactionId":"t-1""#;
+
 /// A CT Points Credited record with `extra` (`"key": value` pairs) inside the object
 /// named `place`: `evtData`, `profileData`, or a top-level field the product ignores.
+/// Its `evtData` has the event's required properties, first; `extra` ends the line but
+/// for the closing braces.
 fn record_with(place: &str, extra: &str) -> String {
-    format!(r#"{{"evtName":"CT Points Credited","{place}":{{{extra}}}}}"#)
+    if place == "evtData" {
+        format!(r#"{{"evtName":"CT Points Credited","evtData":{{{REQUIRED},{extra}}}}}"#)
+    } else {
+        format!(
+            r#"{{"evtName":"CT Points Credited","evtData":{{{REQUIRED}}},"{place}":{{{extra}}}}}"#
+        )
+    }
 }
 
 #[test]

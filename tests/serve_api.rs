@@ -46,6 +46,13 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
+/// A CT Points Credited record with every property the event requires.
+fn credited_record(points: i64) -> Value {
+    json!({"evtName": "CT Points Credited", "evtData": {
+        "points": points, "walletId": "w-1", "campaignId": "c-1", "source": "API", "transactionId": "t-1"
+    }})
+}
+
 #[test]
 fn render_answers_byte_for_byte_what_the_cli_prints() {
     let server = Server::start(&[]);
@@ -114,8 +121,7 @@ fn a_template_that_does_not_compile_is_the_cli_s_failed_outcome() {
 fn records_give_their_outcomes_in_order_up_to_the_limit() {
     let server = Server::start(&["--max-records", "3"]);
     let template = "+{{ Event.Points }} for {{ Profile.Name | default: 'you' }}";
-    let credited =
-        |points: i64| json!({"evtName": "CT Points Credited", "evtData": {"points": points}});
+    let credited = |points: i64| credited_record(points);
     let response = server.post(
         "/v1/render",
         &json!({
@@ -146,7 +152,7 @@ fn records_give_their_outcomes_in_order_up_to_the_limit() {
 #[test]
 fn malformed_requests_are_400s_that_say_what_is_wrong() {
     let server = Server::start(&[]);
-    let record = json!({"evtName": "CT Points Credited"});
+    let record = credited_record(1);
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (b"".to_vec(), "the request body is empty"),
         (b"{\"template\": \"x\", ".to_vec(), "EOF while parsing"),
@@ -236,7 +242,7 @@ fn malformed_requests_are_400s_that_say_what_is_wrong() {
 #[test]
 fn other_errors_are_json_with_a_kind_and_a_message() {
     let server = Server::start(&["--max-body-bytes", "1000"]);
-    let big = json!({"template": "x".repeat(2000), "record": {"evtName": "CT Points Credited"}});
+    let big = json!({"template": "x".repeat(2000), "record": credited_record(1)});
     let response = server.post("/v1/render", &big);
     assert_eq!(response.status, 413);
     assert_eq!(response.json()["kind"], "payload_too_large");
@@ -261,7 +267,7 @@ fn lint_reports_what_the_cli_reports_with_places_in_the_text_sent() {
     let report = response.json();
     assert_eq!(report["errors"], 1);
     let d = &report["files"][0]["diagnostics"][0];
-    assert_eq!(d["code"], "unknown-property");
+    assert_eq!(d["code"], "unknown_property");
     assert_eq!(d["at"], json!({"line": 5, "col": 24}));
     let span = d["span"].as_array().unwrap();
     let (start, end) = (
@@ -296,7 +302,7 @@ fn preview_gives_samples_with_their_records_and_the_channel_checks() {
     assert_eq!(first["checks"]["sms"]["forced_by"], json!(["🎉"]));
     assert_eq!(first["checks"]["sms"]["segments"], 1);
 
-    let record = json!({"evtName": "CT Points Credited", "evtData": {"points": 9}});
+    let record = credited_record(9);
     let one = server.post(
         "/v1/preview",
         &json!({"message": message, "record": record}),
@@ -342,7 +348,7 @@ fn schema_filters_health_and_openapi_answer() {
 #[test]
 fn metrics_count_requests_latency_and_outcomes() {
     let server = Server::start(&[]);
-    let record = json!({"evtName": "CT Points Credited", "evtData": {"points": 1}});
+    let record = credited_record(1);
     for template in [
         "a",
         "a",
@@ -427,7 +433,7 @@ const DEADLINE: Duration = Duration::from_millis(250);
 #[test]
 fn hostile_templates_fail_alone_within_the_deadline_while_other_requests_are_served() {
     let server = Server::start(&[]);
-    let record = json!({"evtName": "CT Points Credited", "evtData": {"points": 3}});
+    let record = credited_record(3);
     let attacks: Vec<_> = hostile_templates()
         .into_iter()
         .map(|(name, template)| {
@@ -473,7 +479,7 @@ fn hostile_templates_fail_alone_within_the_deadline_while_other_requests_are_ser
 #[test]
 fn a_saturated_service_answers_503_busy() {
     let server = Server::start(&["--max-concurrent", "1"]);
-    let record = json!({"evtName": "CT Points Credited"});
+    let record = credited_record(1);
     let addr = server.addr.clone();
     // Five hostile records hold the one permit for a while.
     let records: Vec<Value> = (0..5).map(|_| record.clone()).collect();
@@ -511,7 +517,7 @@ fn a_saturated_service_answers_503_busy() {
 #[test]
 fn a_request_past_the_timeout_is_a_504() {
     let server = Server::start(&["--timeout", "0.05"]);
-    let record = json!({"evtName": "CT Points Credited"});
+    let record = credited_record(1);
     let records: Vec<Value> = (0..100).map(|_| record.clone()).collect();
     let response = server.post(
         "/v1/render",
@@ -524,7 +530,7 @@ fn a_request_past_the_timeout_is_a_504() {
 #[test]
 fn partials_are_not_read_from_disk_without_a_snippets_directory() {
     let server = Server::start(&[]);
-    let record = json!({"evtName": "CT Points Credited"});
+    let record = credited_record(1);
     let response = server.post(
         "/v1/render",
         &json!({"template": "{% render 'Cargo.toml' %}", "record": record}),

@@ -15,7 +15,8 @@
 //! "#, &promo::environment(&settings)).unwrap();
 //!
 //! let input = concat!(
-//!     r#"{"identity": "u-1", "evtName": "CT Points Credited", "evtData": {"points": 20}}"#, "\n",
+//!     r#"{"identity": "u-1", "evtName": "CT Points Credited", "evtData": {"points": 20, "#,
+//!     r#""walletId": "w-1", "campaignId": "c-1", "source": "API", "transactionId": "t-1"}}"#, "\n",
 //!     "\n",
 //!     "not json\n",
 //! );
@@ -24,7 +25,8 @@
 //! let summary = batch.run(input.as_bytes(), &mut output, |_| {}).unwrap();
 //! assert_eq!((summary.rendered, summary.failed, summary.blank_lines), (1, 1, 1));
 //! assert_eq!(String::from_utf8(output).unwrap(), concat!(
-//!     r#"{"line":1,"identity":"u-1","outcome":"rendered","fields":{"body":"+20 points"},"warnings":[]}"#, "\n",
+//!     r#"{"line":1,"identity":"u-1","outcome":"rendered","fields":{"body":"+20 points"},"warnings":[],"#,
+//!     r#""sms":{"encoding":"GSM-7","characters":10,"units":10,"segments":1,"forced_by":[]}}"#, "\n",
 //!     r#"{"line":3,"outcome":"failed","kind":"invalid_json","message":"not valid JSON: expected ident at column 2"}"#, "\n",
 //! ));
 //! ```
@@ -40,7 +42,7 @@
 //! it is measured, never buffered.
 //!
 //! Nothing is lost: every non-blank line gets exactly one outcome, `failed` for lines that
-//! are not records (see [`kind`] for the kinds), and a read error ends the run only after
+//! are not records (the kinds are [`FailureKind`](crate::message::FailureKind)'s), and a read error ends the run only after
 //! the outcomes of every line before it are written.
 
 use std::io::{self, BufRead, Write};
@@ -56,7 +58,7 @@ mod line;
 
 use chunk::{Chunk, Limits, LineReader};
 use line::Input;
-pub use line::{LineOutcome, kind};
+pub use line::LineOutcome;
 
 /// How a batch reads its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -37,6 +37,9 @@ pub struct LintArgs {
     /// Exit with 1 when there are warnings, not only errors.
     #[arg(long)]
     deny_warnings: bool,
+    /// List at most this many findings a file; the rest are counted.
+    #[arg(long, value_name = "N", default_value_t = lint::MAX_FINDINGS)]
+    max_findings: usize,
 }
 
 /// Runs `lint`.
@@ -56,18 +59,27 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         .iter()
         .map(|(f, s)| Source::from_file(f, s))
         .collect();
-    let report = requests::lint(&files, &events, &env);
+    let report = requests::lint_capped(&files, &events, &env, args.max_findings);
     let (errors, warnings) = (report.errors, report.warnings);
     let mut stdout = std::io::stdout().lock();
     match args.format {
         Format::Json => stdout.write_all(requests::to_json(&report).as_bytes())?,
         Format::Text => {
-            for (report, (_, source)) in report.files.iter().zip(&sources) {
+            for (file, (_, source)) in report.files.iter().zip(&sources) {
                 write!(
                     stdout,
                     "{}",
-                    lint::render(&report.file, source, &report.diagnostics)
+                    lint::render(&file.file, source, &file.diagnostics)
                 )?;
+                if file.omitted > 0 {
+                    writeln!(
+                        stdout,
+                        "{}: {} more not shown (--max-findings {})\n",
+                        file.file,
+                        plural(file.omitted, "finding"),
+                        args.max_findings
+                    )?;
+                }
             }
             if errors + warnings > 0 {
                 writeln!(

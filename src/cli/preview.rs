@@ -10,8 +10,8 @@ use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
 use super::{Exit, read_input};
-use promo_liquid::message::Outcome;
-use promo_liquid::message::channel::{ChannelReport, describe};
+use promo_liquid::message::channel::ChannelReport;
+use promo_liquid::message::{Message, Outcome};
 use promo_liquid::promo::Settings;
 use promo_liquid::requests::{self, PreviewReport, RenderOptions, Source};
 
@@ -39,17 +39,11 @@ pub struct PreviewArgs {
     #[arg(long, default_value = "UTC", value_parser = super::parse_zone)]
     tz: Tz,
     /// Preview as if it were this moment (RFC 3339); sample dates are a week later.
-    #[arg(long, value_parser = parse_now)]
+    #[arg(long, value_parser = super::parse_now)]
     now: Option<DateTime<FixedOffset>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(text).map_err(|e| {
-        format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
-    })
 }
 
 /// Runs `preview`.
@@ -64,6 +58,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     let env = requests::environment(&RenderOptions {
         settings,
         now: Some(now),
+        ..RenderOptions::default()
     });
     let name = args.message.display().to_string();
     let source = read_input(&args.message)?;
@@ -72,11 +67,13 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
         Ok(message) => message,
         Err(e) if args.format == Format::Json => {
             let report = requests::preview_failure(source, requests::load_failure(&e));
-            print(&report, args.format)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(requests::to_json(&report).as_bytes())?;
+            out.flush().context("cannot write to standard output")?;
             return Ok(Exit::Failed);
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{}", e.report());
             return Ok(Exit::Failed);
         }
     };
@@ -92,7 +89,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     };
     let record = record.as_ref().map(|(label, text)| (&**label, &**text));
     let report = requests::preview(&message, record, &settings, now);
-    print(&report, args.format)?;
+    print(&message, &report, args.format)?;
     Ok(if report.has_errors() {
         Exit::Failed
     } else {
@@ -100,7 +97,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
     })
 }
 
-fn print(report: &PreviewReport, format: Format) -> Result<()> {
+fn print(message: &Message, report: &PreviewReport, format: Format) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => out.write_all(requests::to_json(report).as_bytes())?,
@@ -110,7 +107,7 @@ fn print(report: &PreviewReport, format: Format) -> Result<()> {
                     writeln!(out)?;
                 }
                 writeln!(out, "== {}", p.label)?;
-                print_outcome(&mut out, &p.outcome)?;
+                print_outcome(&mut out, message, &p.outcome)?;
                 if let Some(checks) = &p.checks {
                     print_checks(&mut out, checks)?;
                 }
@@ -120,9 +117,11 @@ fn print(report: &PreviewReport, format: Format) -> Result<()> {
     out.flush().context("cannot write to standard output")
 }
 
-fn print_outcome(out: &mut impl Write, outcome: &Outcome) -> Result<()> {
+fn print_outcome(out: &mut impl Write, message: &Message, outcome: &Outcome) -> Result<()> {
     match outcome {
-        Outcome::Rendered { fields, warnings } => {
+        Outcome::Rendered {
+            fields, warnings, ..
+        } => {
             for (name, text) in fields {
                 if text.contains('\n') {
                     writeln!(out, "{name}: |")?;
@@ -134,30 +133,23 @@ fn print_outcome(out: &mut impl Write, outcome: &Outcome) -> Result<()> {
                 }
             }
             for w in warnings {
-                writeln!(
-                    out,
-                    "warning: field {}: `{}` is undefined at {}",
-                    w.field, w.path, w.at
-                )?;
+                writeln!(out, "{}", super::render::warning_line(&message.name, w))?;
             }
         }
-        Outcome::Aborted { reason, field, at } => {
-            let reason = reason.as_deref().unwrap_or("no reason given");
-            writeln!(out, "aborted: {reason} (field {field}, {at})")?;
-        }
-        Outcome::Failed {
-            kind,
-            message,
+        Outcome::Aborted {
+            reason,
             field,
             at,
+            field_at,
         } => {
-            let place = match (field, at) {
-                (Some(f), Some(at)) => format!(" (field {f}, {at})"),
-                (Some(f), None) => format!(" (field {f})"),
-                _ => String::new(),
-            };
-            writeln!(out, "failed[{kind}]: {message}{place}")?;
+            let reason = reason.as_deref().unwrap_or("no reason given");
+            writeln!(
+                out,
+                "aborted: {reason} at {}:{at} (field {field}, {field_at})",
+                message.name
+            )?;
         }
+        Outcome::Failed(failure) => write!(out, "{}", message.report(failure))?,
     }
     Ok(())
 }
@@ -175,22 +167,7 @@ fn print_checks(out: &mut impl Write, checks: &ChannelReport) -> Result<()> {
         )?;
     }
     if let Some(sms) = &checks.sms {
-        let forced = if sms.forced_by.is_empty() {
-            String::new()
-        } else {
-            let chars: Vec<String> = sms.forced_by.iter().map(|c| describe(*c)).collect();
-            format!(" (forced by {})", chars.join(", "))
-        };
-        writeln!(
-            out,
-            "sms: {}{forced}, {} characters, {} {}, {} segment{}",
-            sms.encoding,
-            sms.characters,
-            sms.units,
-            sms.encoding.unit(),
-            sms.segments,
-            if sms.segments == 1 { "" } else { "s" }
-        )?;
+        writeln!(out, "sms: {sms}")?;
     }
     for f in &checks.findings {
         writeln!(out, "{}[{}]: {}", f.severity, f.code, f.message)?;

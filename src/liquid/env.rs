@@ -309,6 +309,16 @@ impl Environment {
         })
     }
 
+    /// Every compile error of `source`, in source order: the parser goes on after an
+    /// error, at the next tag or output, so one run finds them all. Empty when the
+    /// template compiles.
+    pub fn errors(&self, name: &str, source: &str) -> Vec<Error> {
+        match self.parse(name, source) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![e],
+        }
+    }
+
     fn parse(&self, name: &str, source: &str) -> Result<Parsed, Error> {
         let name: Arc<str> = Arc::from(name);
         let mut root = parser::parse(source, &self.config.filters, &self.config.limits)

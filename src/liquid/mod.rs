@@ -38,7 +38,8 @@ pub use budget::{Breach, Budget};
 pub use env::{
     DirectoryLoader, Environment, Limits, MemoryLoader, PartialLoader, Template, UndefinedPolicy,
 };
-pub use error::{Error, ErrorKind, LineCol, Span, edit_distance};
+pub(crate) use error::{Annotation, Snippet};
+pub use error::{Error, ErrorKind, LineCol, Span, edit_distance, suggest};
 pub use filters::{Args, Filter, FilterError, Filters};
 pub use parser::TAGS;
 pub use render::{Abort, Report, Warning};

@@ -48,7 +48,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json_borrow::{KeyStrType, Value as Json};
 
 use super::profile::{Profile, ProfileSeed};
-use super::schema::{self, DataType, EventKind, PROPERTY_COUNT, PropertyId};
+use super::schema::{self, DataType, EventKind, PROPERTY_COUNT, Presence, PropertyId};
 use super::strict::{self, Breach, Check, Duplicate, Keys};
 
 /// Why a record was refused. The message says what was expected and what came; the
@@ -77,14 +77,27 @@ pub enum RecordError {
     MissingEvent,
     /// `evtName` is not one of the six events.
     #[error(
-        "unknown event {name:?}: expected one of {}; did you mean {nearest:?}?",
-        event_list()
+        "unknown event {name:?}: expected one of {}{}",
+        event_list(),
+        suggestion.map_or(String::new(), |s| format!("; did you mean {s:?}?"))
     )]
     UnknownEvent {
         /// The name that came.
         name: String,
-        /// The closest known event.
-        nearest: &'static str,
+        /// The event it is a slip of, if it is close to one.
+        suggestion: Option<&'static str>,
+    },
+    /// Properties the event always carries are missing (or `null`).
+    #[error(
+        "missing required propert{} of {event:?}: {}",
+        if missing.len() == 1 { "y" } else { "ies" },
+        quoted_list(missing)
+    )]
+    MissingProperties {
+        /// The event.
+        event: &'static str,
+        /// The canonical names of the missing properties, in schema order.
+        missing: Vec<&'static str>,
     },
     /// A property of the wrong type, or a date that cannot be read.
     #[error("property {property:?}: expected {expected}, found {found}")]
@@ -116,6 +129,14 @@ pub enum RecordError {
         /// The second.
         second: String,
     },
+}
+
+fn quoted_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn event_list() -> String {
@@ -187,12 +208,17 @@ pub struct Record<'a> {
 pub struct RecordOptions {
     /// The account's time zone: wall-clock dates are read in it.
     pub time_zone: Tz,
+    /// Accept records that lack properties their event requires (for feeds known to
+    /// be partial). Off by default: such a record fails with
+    /// [`RecordError::MissingProperties`].
+    pub allow_missing: bool,
 }
 
 impl Default for RecordOptions {
     fn default() -> Self {
         RecordOptions {
             time_zone: chrono_tz::UTC,
+            allow_missing: false,
         }
     }
 }
@@ -280,7 +306,7 @@ impl<'a> Record<'a> {
             None | Some(Json::Null) => return Err(RecordError::MissingEvent),
             Some(Json::Str(name)) => {
                 EventKind::from_name(&name).ok_or_else(|| RecordError::UnknownEvent {
-                    nearest: EventKind::nearest(&name).name(),
+                    suggestion: EventKind::suggest(&name).map(EventKind::name),
                     name: name.into_owned(),
                 })?
             }
@@ -326,6 +352,9 @@ impl<'a> Record<'a> {
                 });
             }
         }
+        if !options.allow_missing {
+            missing_properties(&event)?;
+        }
         let profile = parts.profile.map_err(|found| RecordError::Field {
             field: "profileData",
             expected: "an object",
@@ -338,6 +367,31 @@ impl<'a> Record<'a> {
             profile,
         })
     }
+}
+
+/// Fails when `event` lacks a property its kind requires.
+fn missing_properties(event: &Event<'_>) -> Result<(), RecordError> {
+    let required = |id: &&PropertyId| id.property().presence == Presence::Required;
+    let lacking = |id: &&PropertyId| event.get(**id).is_none();
+    let kind = event.kind;
+    if !kind
+        .properties()
+        .iter()
+        .filter(required)
+        .any(|id| lacking(&id))
+    {
+        return Ok(());
+    }
+    Err(RecordError::MissingProperties {
+        event: kind.name(),
+        missing: kind
+            .properties()
+            .iter()
+            .filter(required)
+            .filter(lacking)
+            .map(|id| id.property().name)
+            .collect(),
+    })
 }
 
 fn duplicate_key(duplicate: &Duplicate) -> RecordError {

@@ -54,7 +54,7 @@ async function main() {
     const marked = await mark.textContent();
     check(marked === 'Event["Coupon Cod"]', `the underline covers Event["Coupon Cod"], not ${JSON.stringify(marked)}`);
     const listed = await page.locator('#diagnostics li.error').first().textContent();
-    check(listed.includes('unknown-property') && listed.includes('Coupon Code'), `the finding is listed: ${listed}`);
+    check(listed.includes('unknown_property') && listed.includes('Coupon Code'), `the finding is listed: ${listed}`);
     await page.screenshot({ path: path.join(shots, 'playground-lint.png'), fullPage: true });
 
     // An unknown filter fails the render, underlined at its place.

@@ -289,8 +289,10 @@ async fn render(
             time_zone: zone(req.tz.as_deref())?,
             strict: req.strict,
             deadline: app.limits.deadline,
+            ..Settings::default()
         },
         now: now(req.now.as_deref())?,
+        ..RenderOptions::default()
     };
     match (&req.record, &req.records) {
         (Some(record), None) => check_record("record", record)?,
@@ -411,8 +413,8 @@ async fn preview(
     source(&req.message, &req.template, &req.name)?;
     let settings = Settings {
         time_zone: zone(req.tz.as_deref())?,
-        strict: false,
         deadline: app.limits.deadline,
+        ..Settings::default()
     };
     let now = now(req.now.as_deref())?.unwrap_or_else(|| chrono::Utc::now().fixed_offset());
     let event = req
@@ -431,6 +433,7 @@ async fn preview(
         let options = RenderOptions {
             settings,
             now: Some(now),
+            ..RenderOptions::default()
         };
         let (compiled, hit) = app.cache.get(source, &options, app.snippets.as_deref());
         app.metrics.cache(hit);

@@ -109,10 +109,7 @@ impl Default for Metrics {
 impl Metrics {
     /// Counts a render outcome.
     pub fn outcome(&self, outcome: &Outcome) {
-        let kind = match outcome {
-            Outcome::Failed { kind, .. } => kind,
-            _ => "",
-        };
+        let kind = outcome.failure().map_or("", |f| f.kind.as_str());
         self.outcomes
             .get_or_create(&OutcomeLabels {
                 outcome: outcome.name(),

@@ -8,17 +8,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use promo_liquid::batch::{Batch, BatchOptions, LineOutcome, Tally, Worker};
-use promo_liquid::message::{Message, Outcome};
+use promo_liquid::message::{FailureKind, Message, Outcome};
 use promo_liquid::promo::schema::EventKind;
 use promo_liquid::promo::{self, Settings};
 use serde::Deserialize;
 
 use super::stream::Entry;
-use crate::cli::caret_only;
 
 /// The failure kind of an entry that carries no record to render: no `record` field,
 /// or (with `--message-field`) no message of that name.
-pub const INVALID_ENTRY: &str = "invalid_entry";
+pub const INVALID_ENTRY: FailureKind = FailureKind::InvalidEntry;
 
 /// How an entry's message is chosen.
 #[derive(Debug)]
@@ -117,7 +116,7 @@ impl Messages {
                     None => {
                         let why =
                             format!("no message in {} is for {:?}", self.origin, event.name());
-                        return self.failed(&entry.id, "wrong_event", why, out);
+                        return self.failed(&entry.id, FailureKind::WrongEvent, why, out);
                     }
                 },
                 // Not JSON, no event, an unknown event: any message's batch path says
@@ -145,7 +144,7 @@ impl Messages {
         workers[which].render_entry(&entry.id, record, out)
     }
 
-    fn failed(&self, id: &str, kind: &'static str, message: String, out: &mut Vec<u8>) -> Tally {
+    fn failed(&self, id: &str, kind: FailureKind, message: String, out: &mut Vec<u8>) -> Tally {
         let outcome = LineOutcome {
             line: 0,
             identity: None,
@@ -203,15 +202,8 @@ fn load_message(path: &Path, env: &promo_liquid::Environment) -> Result<Message>
     let source =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let name = path.display().to_string();
-    let message = if name.ends_with(".toml") {
-        Message::from_toml(&name, &source, env)
-    } else {
-        Message::from_template(&name, &source, env)
-    };
-    message.map_err(|e| match e.liquid() {
-        Some(liquid) => anyhow::anyhow!("{e}\n{}", caret_only(liquid)),
-        None => anyhow::anyhow!("{e}"),
-    })
+    // Every problem of the message, placed in its file, as rustc prints its errors.
+    Message::load(&name, &source, env).map_err(|e| crate::cli::Reported(e.report()).into())
 }
 
 /// Message names: the file name without `.toml`.

@@ -210,9 +210,10 @@ function showOutcome(preview, marks) {
     message.textContent = preview.outcome === 'failed'
       ? `${preview.kind}: ${preview.message}`
       : `aborted: ${preview.reason || 'no reason given'} (field ${preview.field})`;
-    if (preview.outcome === 'failed' && preview.field && preview.at && state.text[preview.field] !== undefined) {
+    // `at` is in the message file; `field_at` is inside the field, as the editor shows it.
+    if (preview.outcome === 'failed' && preview.field && preview.field_at && state.text[preview.field] !== undefined) {
       const text = state.text[preview.field];
-      const start = lineColToIndex(text, preview.at.line, preview.at.col);
+      const start = lineColToIndex(text, preview.field_at.line, preview.field_at.col);
       (marks[preview.field] = marks[preview.field] || []).push([start, tagEnd(text, start), 'error', preview.message]);
     }
   }
@@ -221,7 +222,9 @@ function showOutcome(preview, marks) {
   for (const w of preview.warnings || []) {
     const li = document.createElement('li');
     li.className = 'warning';
-    li.innerHTML = `<span class="code">undefined</span> <span class="quiet">${w.field}:${w.at.line}:${w.at.col}</span> <code>${escapeHtml(w.path)}</code> is not in this record`;
+    li.innerHTML = w.kind === 'unknown_property'
+      ? `<span class="code">${escapeHtml(w.kind)}</span> <code>${escapeHtml(w.property)}</code> is not in the schema: did you mean <code>${escapeHtml(w.suggestion)}</code>?`
+      : `<span class="code">undefined</span> <span class="quiet">${w.field}:${w.field_at.line}:${w.field_at.col}</span> <code>${escapeHtml(w.path)}</code> is not in this record`;
     warnings.appendChild(li);
   }
   showChecks(preview.checks);
