@@ -171,7 +171,7 @@ impl Budget {
     /// or 256 bytes).
     #[inline]
     pub fn tick(&self, units: u64) -> Result<(), Breach> {
-        let ticks = self.ticks.get() + units;
+        let ticks = self.ticks.get().saturating_add(units);
         self.ticks.set(ticks);
         if ticks >= self.next_check.get() {
             return self.read_clock();

@@ -3,10 +3,12 @@
 use std::sync::Arc;
 
 use super::super::ast::{ForLoop, Offset, PartialCall};
+use super::super::budget;
 use super::super::env::Parsed;
 use super::super::error::{ErrorKind, Span};
 use super::super::value::{Borrowed, Map, ObjectView, Val, Value, range_len};
 use super::scope::Frame;
+use super::spend::breach;
 use super::{Flow, LoopState, Renderer, Result, Shared, Stop, error_at, expr_span};
 
 impl<'g> Renderer<'g> {
@@ -254,8 +256,13 @@ impl<'g> Renderer<'g> {
             Stop::from(e.with_span(&tpl.source, call.span).with_template(&tpl.name))
         })?;
         // A partial render is an iteration, so that partials that render themselves
-        // several times cannot multiply up to their depth limit.
+        // several times cannot multiply up to their depth limit. Loading it (parsing
+        // it, the first time) is work as long as its source.
         self.count_iteration(sh, tpl, call.span)?;
+        sh.cx
+            .budget
+            .tick(budget::ticks_for(partial.source.len()))
+            .map_err(|b| breach(tpl, call.span, b))?;
         let mut args = Vec::with_capacity(call.args.len());
         for (k, e) in &call.args {
             args.push((k.clone(), self.eval(sh, fr, e)?));
