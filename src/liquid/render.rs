@@ -195,7 +195,24 @@ pub(crate) fn render(
     };
     let mut renderer = Renderer::new(globals, 0);
     let frame = Frame::owner(parsed);
-    let aborted = match renderer.block(&mut shared, &frame, &parsed.root, out) {
+    let result = renderer.block(&mut shared, &frame, &parsed.root, out);
+    // The common report is written where it is returned, from constants: moving a
+    // report (or an `Abort`, even `None`) that was just written word by word stalls
+    // the loads that copy it, which cost more than the rest of a small render.
+    if result.is_ok() && shared.warnings.is_empty() {
+        return Ok(Report::default());
+    }
+    report(result, shared.warnings, parsed)
+}
+
+/// The report of a render that output undefined paths or aborted, or its error.
+#[inline(never)]
+fn report(
+    result: Result<Flow>,
+    warnings: Warnings,
+    parsed: &Parsed,
+) -> std::result::Result<Report, Error> {
+    let aborted = match result {
         Ok(_) => None,
         Err(Stop(halt)) => match *halt {
             Halt::Abort(abort) => Some(abort),
@@ -204,7 +221,7 @@ pub(crate) fn render(
     };
     Ok(Report {
         aborted,
-        warnings: shared.warnings.finish(),
+        warnings: warnings.finish(),
     })
 }
 

@@ -61,6 +61,12 @@ impl Warnings {
         }
     }
 
+    /// Whether there are none.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
     /// The warnings, located: each template's source is read once, in order of place.
     pub fn finish(self) -> Vec<Warning> {
         match self.0 {
