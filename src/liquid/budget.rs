@@ -17,13 +17,16 @@
 //!   of their input (`where`, `sort`, `uniq`, ...) pay for the new array only.
 //!   Host data read by a filter is copied (materialized) at most once per render, and
 //!   that copy is paid for too;
-//! - **time**: a wall-clock deadline ([`Limits::deadline`](super::Limits::deadline)). The
-//!   clock is read once the render has done a little work ([`CLOCK_EVERY`] ticks: an
-//!   iteration, a node or a filter call is a tick, and larger work costs a tick per 256
-//!   bytes or per item), and every [`CLOCK_EVERY`] ticks after that, so that a small
-//!   render never reads the clock and a large one reads it every few tens of
-//!   microseconds. The deadline counts from the first reading unless the caller gave
-//!   one ([`Template::render_until`](super::Template::render_until)).
+//! - **time**: a wall-clock deadline ([`Limits::deadline`](super::Limits::deadline)),
+//!   the backstop for work the other parts do not bound (comparing long strings in a
+//!   loop, say). Work is counted in ticks, each about the cost of a node: entering a
+//!   block is a tick and one a node, a filter is a tick, and a filter's input costs a
+//!   tick per 256 bytes or per item (up to [`CLOCK_EVERY`]: larger inputs read the clock
+//!   first), as do the bytes built, a partial's source, and the items and bytes an
+//!   array filter walks. The clock is read after the first [`CLOCK_EVERY`] ticks and
+//!   every [`CLOCK_EVERY`] after that: a small render never reads it, a large one every
+//!   few tens of microseconds. The deadline counts from the first reading unless the
+//!   caller gave one ([`Template::render_until`](super::Template::render_until)).
 //!
 //! Output bytes, the size of one string or array, nesting and partial depth are
 //! checked where the output is written and the values built; see [`Limits`](super::Limits).

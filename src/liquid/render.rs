@@ -487,6 +487,7 @@ impl<'g> Renderer<'g> {
                     for v in values {
                         let v = self.operand(sh, fr, v)?;
                         let v = self.owned(sh, fr, &v, span)?;
+                        self.pay_comparison(sh, fr, &v, &subject, span)?;
                         if v.liquid_eq(&subject) {
                             hits += 1;
                         }

@@ -367,6 +367,15 @@ impl<'g> Renderer<'g> {
         hint: &KeyHint,
         span: Span,
     ) -> Result<Got<'r, 'g>> {
+        // `size` counts a string's characters: as long as the string.
+        if key == "size" {
+            if let Some(s) = current.as_str() {
+                sh.cx
+                    .budget
+                    .tick(budget::ticks_for(s.len()))
+                    .map_err(|b| breach(fr.tpl, span, b))?;
+            }
+        }
         if key == "first" {
             if let Got::Stored(Val::Borrowed(Borrowed::Object(o)))
             | Got::New(Val::Borrowed(Borrowed::Object(o))) = current
@@ -380,6 +389,23 @@ impl<'g> Renderer<'g> {
             }
         }
         Ok(current.get_slow(key, hint))
+    }
+
+    /// Pays for comparing two values: a tick, and the ticks of what it reads (arrays,
+    /// objects and strings, by their size).
+    #[inline]
+    pub(super) fn pay_comparison(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        left: &Value,
+        right: &Value,
+        span: Span,
+    ) -> Result<()> {
+        sh.cx
+            .budget
+            .tick(1 + budget::weight(left) + budget::weight(right))
+            .map_err(|b| breach(fr.tpl, span, b))
     }
 
     pub(super) fn condition(&self, sh: &Shared<'_>, fr: &Frame<'_>, c: &Condition) -> Result<bool> {
@@ -403,6 +429,16 @@ impl<'g> Renderer<'g> {
         let left = self.operand(sh, fr, left)?;
         let right = self.operand(sh, fr, right)?;
         if let (Some(a), Some(b)) = (left.as_str(), right.as_str()) {
+            // A comparison is a tick, and as long as the text it reads: two equal
+            // strings are read to their end, a haystack to its end.
+            let read = match op {
+                CompareOp::Contains => a.len(),
+                _ => a.len().min(b.len()),
+            };
+            sh.cx
+                .budget
+                .tick(1 + budget::ticks_for(read))
+                .map_err(|b| breach(fr.tpl, span, b))?;
             match op {
                 CompareOp::Eq => return Ok(a == b),
                 CompareOp::Ne => return Ok(a != b),
@@ -417,13 +453,7 @@ impl<'g> Renderer<'g> {
         }
         let left = self.owned(sh, fr, &left, span)?;
         let right = self.owned(sh, fr, &right, span)?;
-        let scalar = |v: &Value| !matches!(v, Value::Array(_) | Value::Object(_));
-        if !scalar(&left) || !scalar(&right) {
-            sh.cx
-                .budget
-                .tick(budget::weight(&left) + budget::weight(&right))
-                .map_err(|b| breach(fr.tpl, span, b))?;
-        }
+        self.pay_comparison(sh, fr, &left, &right, span)?;
         Ok(match op {
             CompareOp::Eq => left.liquid_eq(&right),
             CompareOp::Ne => !left.liquid_eq(&right),
