@@ -295,7 +295,10 @@ impl Value {
         match self {
             Value::Str(s) => match needle {
                 Value::Nil | Value::Empty | Value::Blank => false,
-                n => s.contains(n.to_str().as_ref()),
+                Value::Str(n) => s.contains(&**n),
+                // A needle whose text is longer than the string is not in it: its
+                // text (an array's may be huge) is built only up to that length.
+                n => n.to_text_within(s.len()).is_some_and(|n| s.contains(&n)),
             },
             // As in Shopify, `contains nil` and `contains false` are always false.
             Value::Array(items) => {
@@ -590,6 +593,19 @@ impl KeyHint {
             }
         }
         self.find_and_remember(map, key)
+    }
+
+    /// The position the key had last time (`usize::MAX` before the first lookup), for
+    /// host objects that keep their keys in order: check there first.
+    #[inline]
+    pub fn position(&self) -> usize {
+        self.0.load(Ordering::Relaxed) as usize
+    }
+
+    /// Remembers where the key was found this time.
+    #[inline]
+    pub fn remember(&self, position: usize) {
+        self.0.store(position as u32, Ordering::Relaxed);
     }
 
     #[inline(never)]
