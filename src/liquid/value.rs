@@ -592,6 +592,19 @@ impl KeyHint {
         self.find_and_remember(map, key)
     }
 
+    /// The position the key had last time (`usize::MAX` before the first lookup), for
+    /// host objects that keep their keys in order: check there first.
+    #[inline]
+    pub fn position(&self) -> usize {
+        self.0.load(Ordering::Relaxed) as usize
+    }
+
+    /// Remembers where the key was found this time.
+    #[inline]
+    pub fn remember(&self, position: usize) {
+        self.0.store(position as u32, Ordering::Relaxed);
+    }
+
     #[inline(never)]
     fn find_and_remember<'m>(&self, map: &'m Map, key: &str) -> Option<&'m Value> {
         let (at, _, v) = map.get_full(key)?;

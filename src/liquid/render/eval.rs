@@ -40,6 +40,11 @@ impl<'g> Renderer<'g> {
                 let value = match got.as_value() {
                     Some(input) => self.apply(sh, fr, first, input)?,
                     None => {
+                        if rest.is_empty() {
+                            if let Some(v) = host_shortcut(first, &got) {
+                                return Ok((v, false));
+                            }
+                        }
                         let input = self.owned(sh, fr, &got, path.span)?;
                         self.apply(sh, fr, first, &input)?
                     }
@@ -454,6 +459,36 @@ impl<'g> Renderer<'g> {
                 ),
             )
         })
+    }
+}
+
+/// The result of `default` or `size` on host data (a borrowed string, date, array or
+/// object), found without copying the data into a `Value` for the filter: `default`
+/// gives back a value that is not empty as it is, `size` is the host's count. `None`
+/// when the filter has to run.
+fn host_shortcut<'g>(call: &FilterCall, got: &Got<'_, 'g>) -> Option<Val<'g>> {
+    let host = match got {
+        Got::Stored(Val::Borrowed(b)) | Got::New(Val::Borrowed(b)) => *b,
+        _ => return None,
+    };
+    if !call.kwargs.is_empty() {
+        return None;
+    }
+    match (&*call.name, host) {
+        ("default", Borrowed::Str(s)) if !s.is_empty() && call.args.len() <= 1 => {
+            Some(Val::Borrowed(host))
+        }
+        ("default", Borrowed::Date { .. }) if call.args.len() <= 1 => Some(Val::Borrowed(host)),
+        ("default", Borrowed::Object(o)) if o.size() > 0 && call.args.len() <= 1 => {
+            Some(Val::Borrowed(host))
+        }
+        ("size", Borrowed::Object(o)) if call.args.is_empty() => {
+            Some(Val::Owned(Value::Int(o.size() as i64)))
+        }
+        ("size", Borrowed::Str(s) | Borrowed::Date { text: s, .. }) if call.args.is_empty() => {
+            Some(Val::Owned(Value::Int(s.chars().count() as i64)))
+        }
+        _ => None,
     }
 }
 
