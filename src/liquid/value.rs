@@ -295,7 +295,10 @@ impl Value {
         match self {
             Value::Str(s) => match needle {
                 Value::Nil | Value::Empty | Value::Blank => false,
-                n => s.contains(n.to_str().as_ref()),
+                Value::Str(n) => s.contains(&**n),
+                // A needle whose text is longer than the string is not in it: its
+                // text (an array's may be huge) is built only up to that length.
+                n => n.to_text_within(s.len()).is_some_and(|n| s.contains(&n)),
             },
             // As in Shopify, `contains nil` and `contains false` are always false.
             Value::Array(items) => {

@@ -38,7 +38,7 @@ impl<'g> Renderer<'g> {
             Expr::Path(path) => {
                 let got = self.lookup(sh, fr, path)?;
                 let value = match got.as_value() {
-                    Some(input) => self.apply(sh, fr, first, input)?,
+                    Some(input) => self.apply_first(sh, fr, f, first, input)?,
                     None => {
                         if rest.is_empty() {
                             if let Some(v) = host_shortcut(first, &got) {
@@ -46,19 +46,17 @@ impl<'g> Renderer<'g> {
                             }
                         }
                         let input = self.owned(sh, fr, &got, path.span)?;
-                        self.apply(sh, fr, first, &input)?
+                        self.apply_first(sh, fr, f, first, &input)?
                     }
                 };
                 (value, matches!(got, Got::Undefined))
             }
-            Expr::Literal(v) => (self.apply(sh, fr, first, v)?, false),
+            Expr::Literal(v) => (self.apply_first(sh, fr, f, first, v)?, false),
             range => {
                 let v = self.eval(sh, fr, range)?;
                 let span = expr_span(range).unwrap_or(f.span);
-                (
-                    self.apply(sh, fr, first, &self.owned_val(sh, fr, &v, span)?)?,
-                    false,
-                )
+                let input = self.owned_val(sh, fr, &v, span)?;
+                (self.apply_first(sh, fr, f, first, &input)?, false)
             }
         };
         for call in rest {
@@ -77,23 +75,18 @@ impl<'g> Renderer<'g> {
         input: &Value,
     ) -> Result<Value> {
         let result = match &call.constant {
-            // Literal arguments are as small as the template.
-            Some((args, kwargs)) => {
-                self.pay_filter(sh, fr, call, budget::weight(input))?;
-                (call.func.0)(
-                    input,
-                    &Args {
-                        positional: args,
-                        keyword: kwargs,
-                        context: &sh.cx,
-                    },
-                )
-            }
+            Some((args, kwargs)) => (call.func.0)(
+                input,
+                &Args {
+                    positional: args,
+                    keyword: kwargs,
+                    context: &sh.cx,
+                },
+            ),
             // One argument, the common case: read in place, no buffer.
             None if call.args.len() == 1 && call.kwargs.is_empty() => {
                 let arg = self.operand(sh, fr, &call.args[0])?;
                 let arg = self.owned(sh, fr, &arg, call.span)?;
-                self.pay_filter(sh, fr, call, budget::weight(input) + budget::weight(&arg))?;
                 (call.func.0)(
                     input,
                     &Args {
@@ -118,19 +111,23 @@ impl<'g> Renderer<'g> {
         }
     }
 
-    /// Pays for a filter call on input and arguments of `weight`.
+    /// Calls the first filter of `f`, once the chain is paid for: a tick a filter,
+    /// and the ticks of the input it starts from. What the filters build on the way
+    /// is paid for as it is built.
     #[inline]
-    fn pay_filter(
+    fn apply_first(
         &self,
-        sh: &Shared<'_>,
+        sh: &mut Shared<'_>,
         fr: &Frame<'_>,
+        f: &Filtered,
         call: &FilterCall,
-        weight: u64,
-    ) -> Result<()> {
+        input: &Value,
+    ) -> Result<Value> {
         sh.cx
             .budget
-            .tick(1 + weight)
-            .map_err(|b| breach(fr.tpl, call.span, b))
+            .tick(f.filters.len() as u64 + budget::weight(input))
+            .map_err(|b| breach(fr.tpl, call.span, b))?;
+        self.apply(sh, fr, call, input)
     }
 
     /// Calls a filter with its arguments evaluated into the reused buffers.
@@ -145,7 +142,7 @@ impl<'g> Renderer<'g> {
         let mut args = std::mem::take(&mut sh.arg_buf);
         let mut kwargs = std::mem::take(&mut sh.kwarg_buf);
         let result = self
-            .eval_args(sh, fr, call, input, &mut args, &mut kwargs)
+            .eval_args(sh, fr, call, &mut args, &mut kwargs)
             .map(|()| {
                 (call.func.0)(
                     input,
@@ -168,24 +165,18 @@ impl<'g> Renderer<'g> {
         sh: &Shared<'_>,
         fr: &Frame<'_>,
         call: &FilterCall,
-        input: &Value,
         args: &mut Vec<Value>,
         kwargs: &mut Vec<(Arc<str>, Value)>,
     ) -> Result<()> {
-        let mut work = budget::weight(input);
         for a in &call.args {
             let got = self.operand(sh, fr, a)?;
-            let value = self.owned(sh, fr, &got, call.span)?.into_owned();
-            work += budget::weight(&value);
-            args.push(value);
+            args.push(self.owned(sh, fr, &got, call.span)?.into_owned());
         }
         for (k, a) in &call.kwargs {
             let got = self.operand(sh, fr, a)?;
-            let value = self.owned(sh, fr, &got, call.span)?.into_owned();
-            work += budget::weight(&value);
-            kwargs.push((k.clone(), value));
+            kwargs.push((k.clone(), self.owned(sh, fr, &got, call.span)?.into_owned()));
         }
-        self.pay_filter(sh, fr, call, work)
+        Ok(())
     }
 
     /// Evaluates an expression, reading values in place where they are.
@@ -304,7 +295,7 @@ impl<'g> Renderer<'g> {
                 Some(found) if i + 1 == last => return Ok(Got::Global(found)),
                 Some(found) => current = Got::Global(found),
                 None => {
-                    current = current.get_slow(key, hint);
+                    current = self.property(sh, fr, &current, key, hint, path.span)?;
                     if let Got::Undefined = current {
                         return Ok(Got::Undefined);
                     }
@@ -346,15 +337,49 @@ impl<'g> Renderer<'g> {
             let spare = KeyHint::default();
             let hint = path.hints.get(1 + i).unwrap_or(&spare);
             current = match segment {
-                Segment::Key(key) => current.get(key, hint),
+                Segment::Key(key) => match current.find(key, hint) {
+                    Some(found) => Got::Global(found),
+                    None => self.property(sh, fr, &current, key, hint, path.span)?,
+                },
                 Segment::Index(i) => current.index(*i),
                 Segment::Dynamic(expr) => {
                     let key = self.operand(sh, fr, expr)?;
-                    current.dynamic(&key)
+                    match key.as_str() {
+                        Some(name) => self.property(sh, fr, &current, name, &spare, path.span)?,
+                        None => current.dynamic(&key),
+                    }
                 }
             };
         }
         Ok(current)
+    }
+
+    /// The property `key` of `current` when it is not simply found in a `Value` object:
+    /// host data, `size`, `first` and `last`. The `first` pair of a host hash comes
+    /// from its copy, made once a render rather than on every lookup.
+    #[inline(never)]
+    fn property<'r>(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        current: &Got<'r, 'g>,
+        key: &str,
+        hint: &KeyHint,
+        span: Span,
+    ) -> Result<Got<'r, 'g>> {
+        if key == "first" {
+            if let Got::Stored(Val::Borrowed(Borrowed::Object(o)))
+            | Got::New(Val::Borrowed(Borrowed::Object(o))) = current
+            {
+                if !o.is_array() && o.get(key).is_none() {
+                    let copy = self.host(sh, fr, *o, span)?;
+                    return Ok(copy
+                        .first()
+                        .map_or(Got::Undefined, |v| Got::New(Val::Owned(v))));
+                }
+            }
+        }
+        Ok(current.get_slow(key, hint))
     }
 
     pub(super) fn condition(&self, sh: &Shared<'_>, fr: &Frame<'_>, c: &Condition) -> Result<bool> {
