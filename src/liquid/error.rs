@@ -472,8 +472,10 @@ fn fold(name: &str) -> Vec<char> {
 
 /// The optimal-string-alignment distance between two strings, in characters: the
 /// fewest insertions, deletions, substitutions and swaps of neighbouring characters
-/// that turn one into the other (no substring edited twice).
-pub fn edit_distance(a: &str, b: &str) -> usize {
+/// that turn one into the other (no substring edited twice). [`suggest`] is what the
+/// crate uses it for.
+#[cfg(test)]
+fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     edit_distance_chars(&a, &b)
