@@ -227,7 +227,11 @@ impl<'g> Renderer<'g> {
                     self.check_output(sh, out, fr, filtered.span)?;
                 }
                 Node::Assign { name, value, id } => {
-                    let value = self.filtered(sh, fr, value)?.0;
+                    let value = match self.filtered(sh, fr, value)?.0 {
+                        // Outside a comparison `empty` and `blank` are the empty string.
+                        Val::Owned(Value::Empty | Value::Blank) => Val::Owned(Value::str("")),
+                        value => value,
+                    };
                     self.assign(fr, *id, name, value);
                 }
                 _ => match self.node(sh, fr, node, out)? {
@@ -309,7 +313,9 @@ impl<'g> Renderer<'g> {
             Node::For(for_loop) => return self.for_loop(sh, fr, for_loop, out),
             Node::Capture { name, body, id } => {
                 let mut captured = String::new();
-                self.nested(sh, fr, body, &mut captured, Span::default())?;
+                // A `break` or `continue` inside ends the capture and goes on to the
+                // loop around it, with what was captured so far assigned.
+                let flow = self.nested(sh, fr, body, &mut captured, Span::default())?;
                 if captured.len() > sh.config.limits.max_string_bytes {
                     return Err(error_at(
                         fr.tpl,
@@ -322,6 +328,7 @@ impl<'g> Renderer<'g> {
                     ));
                 }
                 self.assign(fr, *id, name, Val::Owned(Value::from(captured)));
+                return Ok(flow);
             }
             Node::Counter { name, step } => {
                 let counters = &mut self.rare().counters;

@@ -14,6 +14,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use indexmap::IndexMap;
 
+mod inspect;
+use inspect::write_object;
+
 /// An object: string keys in insertion order, hashed with foldhash (fast, and seeded
 /// per process so that keys from data cannot be chosen to collide).
 pub type Map = IndexMap<String, Value, foldhash::fast::RandomState>;
@@ -217,8 +220,9 @@ impl Value {
     pub fn liquid_eq(&self, other: &Value) -> bool {
         use Value::*;
         match (self, other) {
-            (Blank, Blank) | (Empty, Empty) => true,
-            (Blank, Empty) | (Empty, Blank) => false,
+            // `empty == empty` is false in Shopify (neither literal is empty or blank
+            // itself); only values are.
+            (Blank | Empty, Blank | Empty) => false,
             (Blank, v) | (v, Blank) => v.is_blank(),
             (Empty, v) | (v, Empty) => v.is_empty(),
             (Nil, Nil) => true,
@@ -268,12 +272,19 @@ impl Value {
     pub fn contains(&self, needle: &Value) -> bool {
         match self {
             Value::Str(s) => match needle {
-                Value::Nil | Value::Empty | Value::Blank => false,
+                Value::Nil => false,
+                // As in Shopify, `empty` and `blank` are the empty string here.
+                Value::Empty | Value::Blank => true,
+                // Shopify looks for the array's Ruby text (`["a"]`) in the string.
+                Value::Array(_) => s.contains(inspect::inspect(needle).as_str()),
                 n => s.contains(n.to_str().as_ref()),
             },
-            // As in Shopify, `contains nil` and `contains false` are always false.
+            // As in Shopify, `contains nil`, `contains false` (and `contains empty`,
+            // which looks for the literal itself) are always false.
             Value::Array(items) => {
-                needle.is_truthy() && items.iter().any(|item| item.liquid_eq(needle))
+                needle.is_truthy()
+                    && !matches!(needle, Value::Empty | Value::Blank)
+                    && items.iter().any(|item| item.liquid_eq(needle))
             }
             Value::Range(a, b) => match needle {
                 Value::Int(n) => (a..=b).contains(&n),
@@ -361,24 +372,6 @@ pub fn write_float(f: f64, out: &mut String) {
         let exp: i32 = exp.parse().unwrap_or(0);
         let _ = write!(out, "{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
     }
-}
-
-fn write_object(map: &Map, out: &mut String) {
-    out.push('{');
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        let _ = write!(out, "{k:?}=>");
-        match v {
-            Value::Str(s) => {
-                let _ = write!(out, "{:?}", &**s);
-            }
-            Value::Nil => out.push_str("nil"),
-            other => other.write_to(out),
-        }
-    }
-    out.push('}');
 }
 
 impl From<&str> for Value {
