@@ -39,7 +39,7 @@ use std::time::{Duration, SystemTime};
 use criterion::{Bencher, Criterion, Throughput};
 use indexmap::IndexMap;
 use promo_liquid::batch::{Batch, BatchOptions, LineOutcome};
-use promo_liquid::message::{Message, Outcome};
+use promo_liquid::message::{FailureKind, Message, Outcome};
 use promo_liquid::promo::record::{Record, RecordOptions};
 use promo_liquid::promo::schema::EventKind;
 use promo_liquid::promo::{self, Settings};
@@ -124,7 +124,10 @@ impl LiquidCrate {
                 let (identity, globals) = globals(json);
                 (identity, self.render(&globals))
             }
-            Err(e) => (None, Outcome::failed("invalid_json", e.to_string())),
+            Err(e) => (
+                None,
+                Outcome::failed(FailureKind::InvalidJson, e.to_string()),
+            ),
         };
         LineOutcome {
             line: number,
@@ -137,7 +140,7 @@ impl LiquidCrate {
     fn render(&self, globals: &serde_json::Value) -> Outcome {
         let object = match liquid::to_object(globals) {
             Ok(object) => object,
-            Err(e) => return Outcome::failed("invalid_record", e.to_string()),
+            Err(e) => return Outcome::failed(FailureKind::InvalidRecord, e.to_string()),
         };
         self.render_object(&object)
     }
@@ -149,12 +152,13 @@ impl LiquidCrate {
                 Ok(text) => {
                     fields.insert(*name, text);
                 }
-                Err(e) => return Outcome::failed("render", e.to_string()),
+                Err(e) => return Outcome::failed(FailureKind::Filter, e.to_string()),
             }
         }
         Outcome::Rendered {
             fields,
             warnings: Vec::new(),
+            sms: None,
         }
     }
 }

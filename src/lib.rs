@@ -8,7 +8,8 @@
 //! let env = promo::environment(&settings);
 //! let message = Message::from_template("push.liquid",
 //!     "{{ Profile.Name | default: 'Hi' }}, +{{ Event.Points }} points!", &env).unwrap();
-//! let line = r#"{"evtName": "CT Points Credited", "evtData": {"points": 20}}"#;
+//! let line = r#"{"evtName": "CT Points Credited", "evtData": {"points": 20,
+//!     "walletId": "w-1", "campaignId": "c-1", "source": "API", "transactionId": "t-1"}}"#;
 //! let record = Record::parse(line, &settings.record_options()).unwrap();
 //! let Outcome::Rendered { fields, .. } = message.render(&record) else { panic!() };
 //! assert_eq!(fields["text"], "Hi, +20 points!");
@@ -26,13 +27,20 @@
 //!    out, in order, on all cores.
 //! 5. [`lint`]: static checks of messages against the schema, and previews with sample
 //!    records.
+//! 6. [`requests`]: render, lint, preview, schema and filters as every front end (the
+//!    CLI, the preview service, the stream worker) runs them, texts in and JSON out.
 
 pub mod batch;
 pub mod lint;
 pub mod liquid;
 pub mod message;
 pub mod promo;
+pub mod requests;
 
+/// The IANA time zones ([`promo::Settings::time_zone`] takes one), re-exported so that
+/// a user of the library needs no other dependency: `promo_liquid::chrono_tz::Asia::Kolkata`,
+/// or `"Asia/Kolkata".parse::<promo_liquid::chrono_tz::Tz>()`.
+pub use chrono_tz;
 pub use liquid::{Environment, Error, Template};
 pub use message::{Message, Outcome};
 pub use promo::record::Record;

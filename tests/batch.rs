@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use promo_liquid::batch::{Batch, BatchError, BatchOptions};
-use promo_liquid::message::{Message, Outcome};
+use promo_liquid::message::{FailureKind, Message};
 use promo_liquid::promo::{self, Settings};
 use serde_json::{Value, json};
 
@@ -114,7 +114,7 @@ fn outcomes_keep_input_order_under_parallelism() {
 fn every_kind_of_bad_line_fails_at_its_line_while_its_neighbours_render() {
     let good = |id: &str, points: u32| {
         format!(
-            r#"{{"identity": "{id}", "evtName": "CT Points Credited", "evtData": {{"walletId": "w1", "source": "API", "points": {points}, "transactionId": "t-{id}"}}, "profileData": {{"Name": "Asha"}}}}"#
+            r#"{{"identity": "{id}", "evtName": "CT Points Credited", "evtData": {{"walletId": "w1", "campaignId": "c1", "source": "API", "points": {points}, "transactionId": "t-{id}"}}, "profileData": {{"Name": "Asha"}}}}"#
         )
         .into_bytes()
     };
@@ -131,7 +131,7 @@ fn every_kind_of_bad_line_fails_at_its_line_while_its_neighbours_render() {
         .into_bytes(),
         Vec::new(),
         good("u-8", 80),
-        br#"{"identity": "u-9", "evtName": "CT Coupon Redeemed", "evtData": {"orderId": "o-9"}}"#
+        br#"{"identity": "u-9", "evtName": "CT Coupon Redeemed", "evtData": {"orderId": "o-9", "couponId": "c-9"}}"#
             .to_vec(),
         br#"{"identity": "u-10", "evtName": "CT Points Credit"}"#.to_vec(),
         br#"{"identity": 11, "evtName": "CT Points Credited", "evtData": {"Points": "ten"}}"#
@@ -206,7 +206,7 @@ fn every_kind_of_bad_line_fails_at_its_line_while_its_neighbours_render() {
             "invalid_record",
             "property \"Points\": expected a number, found \"ten\"",
         ),
-        json!({"line": 13, "identity": "u-13", "outcome": "aborted", "reason": "no points moved", "field": "title", "at": {"line": 1, "col": 28}}),
+        json!({"line": 13, "identity": "u-13", "outcome": "aborted", "reason": "no points moved", "field": "title", "at": {"line": 8, "col": 28}, "field_at": {"line": 1, "col": 28}}),
         rendered(14, "u-14", "140"),
     ];
     let actual = outcomes(&out);
@@ -271,7 +271,7 @@ fn only_blank_lines_make_no_outcomes_and_exit_0() {
 fn aborted_records_exit_0_and_output_goes_to_the_output_file() {
     let dir = tempdir("output");
     let path = dir.join("outcomes.ndjson");
-    let zero = br#"{"identity": "u-1", "evtName": "CT Points Debited", "evtData": {"Points": 0}}"#;
+    let zero = br#"{"identity": "u-1", "evtName": "CT Points Debited", "evtData": {"Points": 0, "Wallet Id": "w-1", "Source": "API", "Transaction Id": "t-1"}}"#;
     let out = batch(
         &[
             "templates/wallet.push.toml",
@@ -284,14 +284,13 @@ fn aborted_records_exit_0_and_output_goes_to_the_output_file() {
     assert!(out.stdout.is_empty());
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        "{\"line\":1,\"identity\":\"u-1\",\"outcome\":\"aborted\",\"reason\":\"no points moved\",\"field\":\"title\",\"at\":{\"line\":1,\"col\":28}}\n"
+        "{\"line\":1,\"identity\":\"u-1\",\"outcome\":\"aborted\",\"reason\":\"no points moved\",\"field\":\"title\",\"at\":{\"line\":8,\"col\":28},\"field_at\":{\"line\":1,\"col\":28}}\n"
     );
 }
 
 #[test]
 fn strict_mode_fails_records_that_output_undefined_values() {
-    let record =
-        br#"{"identity": "u-1", "evtName": "CT Points Credited", "evtData": {"Points": 5}}"#;
+    let record = br#"{"identity": "u-1", "evtName": "CT Points Credited", "evtData": {"Points": 5, "Wallet Id": "w-1", "Campaign Id": "c-1", "Source": "API", "Transaction Id": "t-1"}}"#;
     let lenient = batch(&[ANY_EVENT, "--tz", "Asia/Kolkata"], record);
     assert_eq!(lenient.status.code(), Some(0));
     assert_eq!(
@@ -331,7 +330,7 @@ fn usage_and_io_problems_exit_2_before_any_outcome() {
     let out = batch(&["tests/fixtures/batch/broken.toml"], b"");
     assert_eq!(
         text(&out.stderr),
-        "error: tests/fixtures/batch/broken.toml: field \"body\": unknown filter: unknown filter \"upcse\" (did you mean \"upcase\"?) at body:1:16\n  |\n1 | {{ EventName | upcse }}\n  |                ^^^^^\n"
+        "error[unknown_filter]: unknown filter \"upcse\"\n --> tests/fixtures/batch/broken.toml:6:24\n  |\n6 | body = \"{{ EventName | upcse }}\"\n  |                        ^^^^^\n  = help: did you mean \"upcase\"?\n\n"
     );
 }
 
@@ -350,8 +349,7 @@ fn a_closed_output_pipe_stops_the_batch_quietly() {
     let writer = std::thread::spawn(move || {
         // Far more output than the pipe and the batch's buffers hold. The batch may stop
         // reading before the end: a broken pipe here is expected.
-        let line =
-            br#"{"identity": "u-1", "evtName": "CT Points Credited", "evtData": {"Points": 5}}"#;
+        let line = br#"{"identity": "u-1", "evtName": "CT Points Credited", "evtData": {"Points": 5, "Wallet Id": "w-1", "Campaign Id": "c-1", "Source": "API", "Transaction Id": "t-1"}}"#;
         for _ in 0..200_000 {
             if input
                 .write_all(line)
@@ -416,13 +414,9 @@ fn the_outcome_iterator_yields_every_line_in_order() {
     let wrong_event = outcomes
         .iter()
         .filter(|o| {
-            matches!(
-                &o.outcome,
-                Outcome::Failed {
-                    kind: "wrong_event",
-                    ..
-                }
-            )
+            o.outcome
+                .failure()
+                .is_some_and(|f| f.kind == FailureKind::WrongEvent)
         })
         .count();
     assert!(wrong_event > 100, "the mix has other events: {wrong_event}");

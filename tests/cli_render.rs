@@ -119,7 +119,7 @@ fn an_abort_exits_3_with_its_reason() {
     let record = dir.join("zero.json");
     std::fs::write(
         &record,
-        r#"{"evtName": "CT Points Credited", "evtData": {"Points": 0}}"#,
+        r#"{"evtName": "CT Points Credited", "evtData": {"Points": 0, "Wallet Id": "w-1", "Campaign Id": "c-1", "Source": "API", "Transaction Id": "t-1"}}"#,
     )
     .unwrap();
     let out = promo_liquid(
@@ -134,7 +134,8 @@ fn an_abort_exits_3_with_its_reason() {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(
         text(&out.stderr),
-        "aborted: no points moved (field title, 1:28)\n"
+        // Line 8 of the message: the first line of the title's string.
+        "aborted: no points moved at templates/wallet.push.toml:8:28 (field title, 1:28)\n"
     );
     assert!(out.stdout.is_empty());
 }
@@ -204,7 +205,7 @@ fn a_template_error_shows_its_place_and_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error: unknown filter: unknown filter \"upcse\" (did you mean \"upcase\"?) at <stdin>:1:14\n  |\n1 | Hi {{ name | upcse }}\n  |              ^^^^^\n"
+        "error[unknown_filter]: unknown filter \"upcse\"\n --> <stdin>:1:14\n  |\n1 | Hi {{ name | upcse }}\n  |              ^^^^^\n  = help: did you mean \"upcase\"?\n"
     );
 }
 
@@ -229,7 +230,11 @@ fn plain_liquid_renders_against_json_data() {
 fn strict_mode_fails_on_undefined_output() {
     let out = promo_liquid(&["render", "-", "--strict"], Some("Hi {{ name }}"));
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).starts_with("error: undefined variable: `name` is undefined"));
+    assert!(
+        text(&out.stderr).starts_with("error[undefined_variable]: `name` is undefined"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

@@ -93,3 +93,43 @@ fn a_template_at_the_depth_limit_renders_on_a_small_stack() {
         .unwrap();
     assert_eq!(handle.join().unwrap().unwrap(), "x");
 }
+
+#[test]
+fn a_render_that_runs_too_long_stops_at_its_deadline() {
+    let mut env = Environment::new();
+    env.limits_mut().max_iterations = u64::MAX;
+    env.limits_mut().deadline = Some(std::time::Duration::from_millis(50));
+    let source = "{% for a in (1..1000000) %}{% for b in (1..1000000) %}{% endfor %}{% endfor %}";
+    let template = env.compile("slow", source).unwrap();
+    let started = std::time::Instant::now();
+    let err = template.render_to_string(&()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+    assert!(err.message().contains("deadline of 50 ms"), "{err}");
+    // Generous: the machine may be busy, but not seconds busy.
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+#[test]
+fn a_deadline_given_by_the_caller_is_kept() {
+    let mut env = Environment::new();
+    env.limits_mut().max_iterations = u64::MAX;
+    let template = env
+        .compile("slow", "{% for a in (1..1000000) %}{{ a }}{% endfor %}")
+        .unwrap();
+    let mut out = String::new();
+    let err = template
+        .render_until(&(), &mut out, std::time::Instant::now())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+    assert!(err.message().contains("deadline"), "{err}");
+}
+
+#[test]
+fn without_a_deadline_a_long_render_finishes() {
+    let mut env = Environment::new();
+    env.limits_mut().deadline = None;
+    let template = env
+        .compile("long", "{% for a in (1..200000) %}{% endfor %}done")
+        .unwrap();
+    assert_eq!(template.render_to_string(&()).unwrap().0, "done");
+}

@@ -134,7 +134,7 @@ fn json_output_is_the_diagnostics_as_data() {
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(value["errors"], 1);
     assert_eq!(value["warnings"], 1);
-    assert_eq!(value["files"][0]["diagnostics"][1]["code"], "not-on-event");
+    assert_eq!(value["files"][0]["diagnostics"][1]["code"], "not_on_event");
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn a_template_on_standard_input_is_linted_for_the_events_given() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stdout).starts_with(
-            "error[not-on-event]: `Points` is not a property of CT Coupon Rewarded, so it is always empty here\n --> <stdin>:1:4\n"
+            "error[not_on_event]: `Points` is not a property of CT Coupon Rewarded, so it is always empty here\n --> <stdin>:1:4\n"
         ),
         "{}",
         text(&out.stdout)

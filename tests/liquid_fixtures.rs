@@ -7,7 +7,8 @@
 //! {"x": 1}
 //! --- partial NAME         (optional, repeatable)
 //! ...
-//! --- options              (optional: `strict`, `now=2026-11-01T10:00:00+00:00`)
+//! --- options              (optional: `strict`, `now=2026-11-01T10:00:00+00:00`, a limit
+//!                          of `Limits` such as `max_iterations=1000` or `deadline_ms=50`)
 //! --- template
 //! {{ x }}
 //! --- output               (the text, or)
@@ -104,7 +105,12 @@ fn run(case: &Case) -> Result<(), String> {
                 match limit {
                     "max_depth" => limits.max_depth = n,
                     "max_partial_depth" => limits.max_partial_depth = n,
-                    "max_loop_iterations" => limits.max_loop_iterations = n as u64,
+                    "max_iterations" => limits.max_iterations = n as u64,
+                    "max_memory_bytes" => limits.max_memory_bytes = n as u64,
+                    "max_array_items" => limits.max_array_items = n,
+                    "deadline_ms" => {
+                        limits.deadline = Some(std::time::Duration::from_millis(n as u64))
+                    }
                     "max_output_bytes" => limits.max_output_bytes = n,
                     "max_range_size" => limits.max_range_size = n as i64,
                     "max_string_bytes" => limits.max_string_bytes = n,

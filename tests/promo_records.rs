@@ -1,7 +1,7 @@
 //! Input records: every kind of bad record gets its exact error, and property names,
 //! dates and the personalization filters behave as the README says.
 
-use promo_liquid::message::{Message, Outcome};
+use promo_liquid::message::{Failure, FailureKind, Message, Outcome, Warning};
 use promo_liquid::promo::record::{Record, RecordError};
 use promo_liquid::promo::{self, Settings};
 
@@ -21,8 +21,17 @@ fn render_with(settings: Settings, line: &str, template: &str) -> String {
     }
 }
 
+/// Settings for records that carry only what a test reads: their event's other
+/// required properties may be missing.
+fn partial() -> Settings {
+    Settings {
+        allow_missing: true,
+        ..Settings::default()
+    }
+}
+
 fn render(line: &str, template: &str) -> String {
-    render_with(Settings::default(), line, template)
+    render_with(partial(), line, template)
 }
 
 #[test]
@@ -216,7 +225,7 @@ fn time_zone_converts_from_the_account_zone_with_daylight_saving() {
     // In a Kolkata account the same wall-clock text is 5:30 earlier in UTC.
     let kolkata = Settings {
         time_zone: chrono_tz::Asia::Kolkata,
-        ..Settings::default()
+        ..partial()
     };
     assert_eq!(
         render_with(kolkata, &expiry("01-11-2026 00:00:00"), &tpl("UTC")),
@@ -246,26 +255,92 @@ fn missing_properties_are_undefined_for_default_and_strict() {
     );
     let strict = Settings {
         strict: true,
-        ..Settings::default()
+        ..partial()
     };
     let env = promo::environment(&strict);
     let message = Message::from_template("t.liquid", "Hi {{ Profile.City }}", &env).unwrap();
     let record = Record::parse(line, &strict.record_options()).unwrap();
     match message.render(&record) {
-        Outcome::Failed {
-            kind,
-            message,
-            field,
-            at,
-        } => {
-            assert_eq!(kind, "undefined_variable");
+        Outcome::Failed(failure) => {
+            assert_eq!(failure.kind, FailureKind::UndefinedVariable);
             assert_eq!(
-                message,
+                failure.message,
                 "`Profile.City` is undefined; add a `default` filter or test it with `if`"
             );
-            assert_eq!(field, Some("text"));
-            assert_eq!(at.unwrap().to_string(), "1:7");
+            assert_eq!(failure.field.as_deref(), Some("text"));
+            assert_eq!(failure.at.unwrap().to_string(), "1:7");
+            assert_eq!(failure.field_at.unwrap().to_string(), "1:7");
         }
         other => panic!("{other:?}"),
     }
+}
+
+const DEBITED_WITHOUT_POINTS: &str = r#"{"evtName": "CT Points Debited", "evtData": {"Wallet Id": "w-1", "Source": "API", "Transaction Id": "t-1"}}"#;
+
+#[test]
+fn a_record_without_a_required_property_fails_naming_it() {
+    assert_eq!(
+        parse_error(DEBITED_WITHOUT_POINTS),
+        "missing required property of \"CT Points Debited\": \"Points\""
+    );
+    assert_eq!(
+        parse_error(r#"{"evtName": "CT Points Debited", "evtData": {"Points": null}}"#),
+        "missing required properties of \"CT Points Debited\": \"Wallet Id\", \"Source\", \"Points\", \"Transaction Id\""
+    );
+    let env = promo::environment(&Settings::default());
+    let message = Message::from_template("t.liquid", "-{{ Event.Points }}", &env).unwrap();
+    let failure = match Record::parse(
+        DEBITED_WITHOUT_POINTS,
+        &Settings::default().record_options(),
+    ) {
+        Err(e) => Failure::from_record_error(&e),
+        Ok(record) => panic!("{:?}", message.render(&record)),
+    };
+    assert_eq!(failure.kind, FailureKind::InvalidRecord);
+    assert_eq!(
+        serde_json::to_value(Outcome::from(failure)).unwrap()["missing"],
+        serde_json::json!(["Points"])
+    );
+}
+
+#[test]
+fn a_partial_feed_may_allow_missing_properties() {
+    assert_eq!(
+        render(DEBITED_WITHOUT_POINTS, "-{{ Event.Points }} points"),
+        "- points"
+    );
+}
+
+#[test]
+fn a_key_close_to_a_schema_name_is_a_warning_with_the_suggestion() {
+    let line = r#"{"evtName": "CT Points Debited", "evtData": {"Wallet Id": "w-1", "Source": "API", "Transaction Id": "t-1", "points": 4, "Pionts": 4, "tier": "gold", "Soruce": "x"}}"#;
+    let env = promo::environment(&Settings::default());
+    let message =
+        Message::from_template("t.liquid", "-{{ Event.Points }} {{ Event.Pionts }}", &env).unwrap();
+    let record = Record::parse(line, &Settings::default().record_options()).unwrap();
+    let Outcome::Rendered {
+        fields, warnings, ..
+    } = message.render(&record)
+    else {
+        panic!()
+    };
+    // Still rendered, and the key is still there as a custom property.
+    assert_eq!(fields["text"], "-4 4");
+    assert_eq!(
+        warnings,
+        [
+            Warning::UnknownProperty {
+                property: "Pionts".into(),
+                suggestion: "Points"
+            },
+            Warning::UnknownProperty {
+                property: "Soruce".into(),
+                suggestion: "Source"
+            },
+        ]
+    );
+    assert_eq!(
+        warnings[0].to_string(),
+        "property \"Pionts\" is not in the schema (kept as a custom property); did you mean \"Points\"?"
+    );
 }

@@ -129,6 +129,11 @@ impl<R: BufRead> LineReader<R> {
             }
         };
         self.bytes_read += read as u64;
+        // A byte order mark (editors on Windows write one) is not part of the first
+        // record.
+        if self.number == 0 && chunk.text[start..].starts_with(BOM) {
+            chunk.text.drain(start..start + BOM.len());
+        }
         let newline = chunk.text.last() == Some(&b'\n');
         let end = chunk.text.len() - usize::from(newline);
         let mut blank = chunk.text[start..end].iter().all(is_blank);
@@ -186,6 +191,9 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 }
+
+/// The UTF-8 byte order mark, skipped at the start of the input.
+const BOM: &[u8] = "\u{feff}".as_bytes();
 
 /// Whether a byte is JSON whitespace (a newline ends the line): a line of nothing else
 /// is blank.

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json_borrow::Value as Json;
 
-use crate::message::{Message, Outcome};
+use crate::message::{Failure, FailureKind, Message, Outcome};
 use crate::promo::record::{Record, RecordError, RecordOptions};
 
 /// The outcome of one input line: its [`Outcome`] with the line's number and the
@@ -47,20 +47,28 @@ impl LineOutcome<'_> {
         serde_json::to_writer(&mut *out, self).expect("an outcome serializes to JSON");
         out.push(b'\n');
     }
-}
 
-/// The failure kinds of lines that never became a record. (Records that did are
-/// `invalid_record`, `wrong_event`, or a template failure from [`Message::render`].)
-pub mod kind {
-    /// The line is longer than the batch's limit.
-    pub const LINE_TOO_LONG: &str = "line_too_long";
-    /// The line is not UTF-8.
-    pub const INVALID_UTF8: &str = "invalid_utf8";
-    /// The line is not JSON.
-    pub const INVALID_JSON: &str = "invalid_json";
-    /// The line is JSON but not a valid record: an unknown event, a property of the
-    /// wrong type, an impossible date.
-    pub const INVALID_RECORD: &str = "invalid_record";
+    /// Appends the outcome as one line of JSON, newline included, with `"id": id` in
+    /// place of `"line"`: the form of an outcome whose record came from a stream entry
+    /// (`id` is the entry's id) rather than from a line of a file.
+    pub fn write_json_with_id(&self, id: &str, out: &mut Vec<u8>) {
+        #[derive(Serialize)]
+        struct WithId<'o> {
+            id: &'o str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            identity: Option<&'o str>,
+            #[serde(flatten)]
+            outcome: &'o Outcome,
+        }
+        let with_id = WithId {
+            id,
+            identity: self.identity.as_deref(),
+            outcome: &self.outcome,
+        };
+        // Cannot fail, as in `write_json`.
+        serde_json::to_writer(&mut *out, &with_id).expect("an outcome serializes to JSON");
+        out.push(b'\n');
+    }
 }
 
 /// An input line as the reader delivers it.
@@ -107,7 +115,7 @@ pub(super) fn outcome<'a>(
 
 fn too_long(length: u64, limit: usize) -> Outcome {
     Outcome::failed(
-        kind::LINE_TOO_LONG,
+        FailureKind::LineTooLong,
         format!("the line is {length} bytes long, over the limit of {limit} bytes"),
     )
 }
@@ -121,18 +129,16 @@ fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> Outcome {
         ),
         _ => "not valid UTF-8: the line ends inside a character".to_owned(),
     };
-    Outcome::failed(kind::INVALID_UTF8, message)
+    Outcome::failed(FailureKind::InvalidUtf8, message)
 }
 
 fn invalid_record(e: &RecordError) -> Outcome {
-    match e {
+    let mut failure = Failure::from_record_error(e);
+    if let RecordError::Json { .. } = e {
         // serde_json counts lines inside the text, and a line has only one.
-        RecordError::Json { .. } => Outcome::failed(
-            kind::INVALID_JSON,
-            e.to_string().replace(" at line 1 column ", " at column "),
-        ),
-        _ => Outcome::failed(kind::INVALID_RECORD, e.to_string()),
+        failure.message = failure.message.replace(" at line 1 column ", " at column ");
     }
+    Outcome::from(failure)
 }
 
 /// The `identity` of a record that failed validation, so its failure still says whose
@@ -175,7 +181,11 @@ mod tests {
     fn json(line: &[u8]) -> String {
         let outcome = outcome(
             &message(),
-            &RecordOptions::default(),
+            // Short records that carry only what the message reads.
+            &RecordOptions {
+                allow_missing: true,
+                ..RecordOptions::default()
+            },
             100,
             7,
             Input::Bytes(line),
@@ -190,7 +200,9 @@ mod tests {
     fn a_rendered_record_carries_its_line_and_identity() {
         assert_eq!(
             json(br#"{"identity":"u-1","evtName":"CT Points Credited","evtData":{"points":5}}"#),
-            "{\"line\":7,\"identity\":\"u-1\",\"outcome\":\"rendered\",\"fields\":{\"body\":\"+5 for \"},\"warnings\":[{\"field\":\"body\",\"path\":\"Profile.Name\",\"at\":{\"line\":1,\"col\":28}}]}\n"
+            // `at` is in the message's TOML text: line 5, where `body = "` starts at
+            // column 13 and the field's column 28 is column 48.
+            "{\"line\":7,\"identity\":\"u-1\",\"outcome\":\"rendered\",\"fields\":{\"body\":\"+5 for \"},\"warnings\":[{\"kind\":\"undefined_variable\",\"field\":\"body\",\"path\":\"Profile.Name\",\"at\":{\"line\":5,\"col\":48},\"field_at\":{\"line\":1,\"col\":28}}],\"sms\":{\"encoding\":\"GSM-7\",\"characters\":7,\"units\":7,\"segments\":1,\"forced_by\":[]}}\n"
         );
     }
 
@@ -200,6 +212,26 @@ mod tests {
             json(br#"{"identity":42,"evtName":"CT Points Credited","evtData":{"points":"ten"}}"#),
             "{\"line\":7,\"identity\":\"42\",\"outcome\":\"failed\",\"kind\":\"invalid_record\",\"message\":\"property \\\"Points\\\": expected a number, found \\\"ten\\\"\"}\n"
         );
+    }
+
+    #[test]
+    fn an_entry_outcome_has_its_id_where_a_line_outcome_has_its_number() {
+        let line = br#"{"identity":"u-1","evtName":"CT Points Credited","evtData":{"points":"x"}}"#;
+        let outcome = outcome(
+            &message(),
+            &RecordOptions::default(),
+            100,
+            7,
+            Input::Bytes(line),
+            None,
+        );
+        let mut out = Vec::new();
+        outcome.write_json_with_id("1700000000000-3", &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            json(line).replace("\"line\":7", "\"id\":\"1700000000000-3\"")
+        );
+        assert!(json(line).starts_with("{\"line\":7,\"identity\":\"u-1\",\"outcome\":\"failed\""));
     }
 
     #[test]

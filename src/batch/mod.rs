@@ -15,7 +15,8 @@
 //! "#, &promo::environment(&settings)).unwrap();
 //!
 //! let input = concat!(
-//!     r#"{"identity": "u-1", "evtName": "CT Points Credited", "evtData": {"points": 20}}"#, "\n",
+//!     r#"{"identity": "u-1", "evtName": "CT Points Credited", "evtData": {"points": 20, "#,
+//!     r#""walletId": "w-1", "campaignId": "c-1", "source": "API", "transactionId": "t-1"}}"#, "\n",
 //!     "\n",
 //!     "not json\n",
 //! );
@@ -24,7 +25,8 @@
 //! let summary = batch.run(input.as_bytes(), &mut output, |_| {}).unwrap();
 //! assert_eq!((summary.rendered, summary.failed, summary.blank_lines), (1, 1, 1));
 //! assert_eq!(String::from_utf8(output).unwrap(), concat!(
-//!     r#"{"line":1,"identity":"u-1","outcome":"rendered","fields":{"body":"+20 points"},"warnings":[]}"#, "\n",
+//!     r#"{"line":1,"identity":"u-1","outcome":"rendered","fields":{"body":"+20 points"},"warnings":[],"#,
+//!     r#""sms":{"encoding":"GSM-7","characters":10,"units":10,"segments":1,"forced_by":[]}}"#, "\n",
 //!     r#"{"line":3,"outcome":"failed","kind":"invalid_json","message":"not valid JSON: expected ident at column 2"}"#, "\n",
 //! ));
 //! ```
@@ -40,7 +42,7 @@
 //! it is measured, never buffered.
 //!
 //! Nothing is lost: every non-blank line gets exactly one outcome, `failed` for lines that
-//! are not records (see [`kind`] for the kinds), and a read error ends the run only after
+//! are not records (the kinds are [`FailureKind`](crate::message::FailureKind)'s), and a read error ends the run only after
 //! the outcomes of every line before it are written.
 
 use std::io::{self, BufRead, Write};
@@ -56,7 +58,7 @@ mod line;
 
 use chunk::{Chunk, Limits, LineReader};
 use line::Input;
-pub use line::{LineOutcome, kind};
+pub use line::LineOutcome;
 
 /// How a batch reads its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -306,10 +308,31 @@ impl Worker<'_, '_> {
         self.render(number, Input::Bytes(line), out);
     }
 
+    /// Renders one record that came as a stream entry rather than a line, and appends
+    /// its outcome line to `out` with `"id": id` where a line's outcome has `"line"`
+    /// (see [`LineOutcome::write_json_with_id`]): the same per-record path, so the same
+    /// bytes otherwise. What the stream worker runs.
+    pub fn render_entry(&mut self, id: &str, record: &[u8], out: &mut Vec<u8>) -> Tally {
+        self.render_keyed(Some(id), 0, Input::Bytes(record), out)
+    }
+
     fn render(&mut self, number: u64, input: Input<'_>, out: &mut Vec<u8>) -> Tally {
+        self.render_keyed(None, number, input, out)
+    }
+
+    fn render_keyed(
+        &mut self,
+        id: Option<&str>,
+        number: u64,
+        input: Input<'_>,
+        out: &mut Vec<u8>,
+    ) -> Tally {
         let outcome = self.batch.line_outcome(number, input, self.spare.take());
         let tally = Tally::of(&outcome.outcome);
-        outcome.write_json(out);
+        match id {
+            Some(id) => outcome.write_json_with_id(id, out),
+            None => outcome.write_json(out),
+        }
         if let Outcome::Rendered { .. } = outcome.outcome {
             self.spare = Some(outcome.outcome);
         }
@@ -371,17 +394,21 @@ fn read_error<R>(reader: &LineReader<R>, source: io::Error) -> BatchError {
     }
 }
 
-/// What an outcome counts as in the summary.
-#[derive(Clone, Copy, Debug, Default)]
-enum Tally {
+/// What an outcome counts as in a summary: which of the three outcomes it was.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tally {
+    /// Rendered.
     #[default]
     Rendered,
+    /// Aborted by the template.
     Aborted,
+    /// Failed.
     Failed,
 }
 
 impl Tally {
-    fn of(outcome: &Outcome) -> Tally {
+    /// Which of the three `outcome` is.
+    pub fn of(outcome: &Outcome) -> Tally {
         match outcome {
             Outcome::Rendered { .. } => Tally::Rendered,
             Outcome::Aborted { .. } => Tally::Aborted,

@@ -17,9 +17,10 @@ use chrono_tz::Tz;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Exit, caret_only, read_input};
+use super::{Exit, read_input};
 use promo_liquid::batch::{Batch, BatchOptions, Summary};
 use promo_liquid::message::Message;
+use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
 use promo_liquid::promo::{self, Settings};
 
 /// The arguments of `batch`.
@@ -51,6 +52,16 @@ pub struct BatchArgs {
     /// `days_until` see.
     #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
     now: Option<DateTime<FixedOffset>>,
+    /// The wall-clock time one record's render may take, in milliseconds (0 for none);
+    /// a record past it fails with `limit_exceeded`.
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
+    deadline: super::Deadline,
+    /// The most segments an SMS may take; a longer one fails with `too_many_segments`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SMS_SEGMENTS as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    max_segments: u16,
+    /// Accept records that lack properties their event requires (a partial feed).
+    #[arg(long)]
+    allow_missing: bool,
 }
 
 /// Large buffers, so that reading and writing cost few system calls.
@@ -61,8 +72,11 @@ pub fn run(args: BatchArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
         strict: args.strict,
+        deadline: args.deadline.0,
+        allow_missing: args.allow_missing,
     };
-    let message = load_message(&args, &settings)?;
+    let mut message = load_message(&args, &settings)?;
+    message.rules.max_sms_segments = usize::from(args.max_segments);
     let (input, input_len) = open_input(args.input.as_deref())?;
     let output = open_output(args.output.as_deref())?;
     let options = BatchOptions {
@@ -114,15 +128,8 @@ fn load_message(args: &BatchArgs, settings: &Settings) -> Result<Message> {
     }
     let source = read_input(&args.message)?;
     let name = args.message.display().to_string();
-    let message = if name.ends_with(".toml") {
-        Message::from_toml(&name, &source, &env)
-    } else {
-        Message::from_template(&name, &source, &env)
-    };
-    message.map_err(|e| match e.liquid() {
-        Some(liquid) => anyhow::anyhow!("{e}\n{}", caret_only(liquid)),
-        None => anyhow::anyhow!("{e}"),
-    })
+    // Every problem of the message, placed in its file, as rustc prints its errors.
+    Message::load(&name, &source, &env).map_err(|e| super::Reported(e.report()).into())
 }
 
 type Input = Box<dyn BufRead + Send>;

@@ -5,10 +5,10 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use serde_json::json;
 
 use super::Exit;
 use promo_liquid::promo::{self, Settings};
+use promo_liquid::requests;
 
 /// How `filters` prints the list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -42,20 +42,7 @@ pub fn run(args: FiltersArgs) -> Result<Exit> {
             }
         }
         Format::Json => {
-            let all: Vec<_> = env
-                .filters()
-                .iter()
-                .map(|f| {
-                    json!({
-                        "name": f.name,
-                        "signature": f.signature,
-                        "summary": f.summary,
-                        "example": f.example,
-                    })
-                })
-                .collect();
-            serde_json::to_writer_pretty(&mut stdout, &all)?;
-            writeln!(stdout)?;
+            stdout.write_all(requests::to_json(&requests::filters(&env)).as_bytes())?;
         }
     }
     stdout.flush().context("cannot write to standard output")?;

@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 
 use super::{Exit, read_input};
-use promo_liquid::lint::{self, Diagnostic};
+use promo_liquid::lint;
 use promo_liquid::promo::{self, Settings, schema::EventKind};
+use promo_liquid::requests::{self, Source};
 
 /// How `lint` prints its findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -36,12 +37,9 @@ pub struct LintArgs {
     /// Exit with 1 when there are warnings, not only errors.
     #[arg(long)]
     deny_warnings: bool,
-}
-
-#[derive(serde::Serialize)]
-struct FileReport {
-    file: String,
-    diagnostics: Vec<Diagnostic>,
+    /// List at most this many findings a file; the rest are counted.
+    #[arg(long, value_name = "N", default_value_t = lint::MAX_FINDINGS)]
+    max_findings: usize,
 }
 
 /// Runs `lint`.
@@ -49,14 +47,7 @@ pub fn run(args: LintArgs) -> Result<Exit> {
     let events = args
         .events
         .iter()
-        .map(|name| {
-            EventKind::from_name(name).with_context(|| {
-                format!(
-                    "--event: {name:?} is not a promo event (did you mean {:?}?)",
-                    EventKind::nearest(name).name()
-                )
-            })
-        })
+        .map(|name| requests::event(name).map_err(|e| anyhow::anyhow!("--event: {e}")))
         .collect::<Result<Vec<EventKind>>>()?;
     let sources = args
         .files
@@ -64,39 +55,31 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         .map(|path| Ok((display_name(path), read_input(path)?)))
         .collect::<Result<Vec<_>>>()?;
     let env = promo::environment(&Settings::default());
-    let reports: Vec<FileReport> = sources
+    let files: Vec<Source> = sources
         .iter()
-        .map(|(file, source)| FileReport {
-            file: file.clone(),
-            diagnostics: if file.ends_with(".toml") {
-                lint::lint_message(source, &env)
-            } else {
-                lint::lint_template(source, &events, &env)
-            },
-        })
+        .map(|(f, s)| Source::from_file(f, s))
         .collect();
-    let (errors, warnings) = reports.iter().fold((0, 0), |(e, w), r| {
-        let (de, dw) = lint::count(&r.diagnostics);
-        (e + de, w + dw)
-    });
+    let report = requests::lint_capped(&files, &events, &env, args.max_findings);
+    let (errors, warnings) = (report.errors, report.warnings);
     let mut stdout = std::io::stdout().lock();
     match args.format {
-        Format::Json => {
-            let all = serde_json::json!({
-                "files": reports,
-                "errors": errors,
-                "warnings": warnings,
-            });
-            serde_json::to_writer_pretty(&mut stdout, &all)?;
-            writeln!(stdout)?;
-        }
+        Format::Json => stdout.write_all(requests::to_json(&report).as_bytes())?,
         Format::Text => {
-            for (report, (_, source)) in reports.iter().zip(&sources) {
+            for (file, (_, source)) in report.files.iter().zip(&sources) {
                 write!(
                     stdout,
                     "{}",
-                    lint::render(&report.file, source, &report.diagnostics)
+                    lint::render(&file.file, source, &file.diagnostics)
                 )?;
+                if file.omitted > 0 {
+                    writeln!(
+                        stdout,
+                        "{}: {} more not shown (--max-findings {})\n",
+                        file.file,
+                        plural(file.omitted, "finding"),
+                        args.max_findings
+                    )?;
+                }
             }
             if errors + warnings > 0 {
                 writeln!(

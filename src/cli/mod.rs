@@ -15,6 +15,9 @@ pub mod lint;
 pub mod preview;
 pub mod render;
 pub mod schema;
+pub mod serve;
+pub mod stream_load;
+pub mod worker;
 
 /// How a command ended, when it did not fail with a usage or I/O error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +40,19 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// A usage problem whose text is a finished report (rustc-style, with its own
+/// `error[...]` lines): `main` prints it as it is, with exit code 2.
+#[derive(Debug)]
+pub struct Reported(pub String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
+
 /// Reads a file, or standard input for `-`.
 pub fn read_input(path: &Path) -> Result<String> {
     if path == Path::new("-") {
@@ -47,6 +63,21 @@ pub fn read_input(path: &Path) -> Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// A `--deadline` value: the milliseconds one render may take; 0 for no deadline.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(pub Option<std::time::Duration>);
+
+/// Parses a `--deadline` value.
+pub fn parse_deadline(text: &str) -> Result<Deadline, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Ok(Deadline(None)),
+        Ok(ms) => Ok(Deadline(Some(std::time::Duration::from_millis(ms)))),
+        Err(_) => Err(format!(
+            "{text:?} is not a number of milliseconds (0 for no deadline)"
+        )),
+    }
 }
 
 /// Parses a `--tz` value.
@@ -61,11 +92,4 @@ pub fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(text).map_err(|e| {
         format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
     })
-}
-
-/// The source line and caret of a template error (its `{:#}` form without the first line).
-pub fn caret_only(e: &promo_liquid::liquid::Error) -> String {
-    let full = format!("{e:#}");
-    full.split_once('\n')
-        .map_or(String::new(), |(_, rest)| rest.to_owned())
 }

@@ -2,7 +2,7 @@
 //! for one given record), each field shown with the channel checks.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
@@ -10,10 +10,10 @@ use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
 use super::{Exit, read_input};
-use promo_liquid::lint::preview::{self, Preview};
-use promo_liquid::message::channel::{ChannelReport, describe};
+use promo_liquid::message::channel::ChannelReport;
 use promo_liquid::message::{Message, Outcome};
-use promo_liquid::promo::{self, Settings, record::Record, schema::EventKind};
+use promo_liquid::promo::Settings;
+use promo_liquid::requests::{self, PreviewReport, RenderOptions, Source};
 
 /// How `preview` prints the previews.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -39,113 +39,75 @@ pub struct PreviewArgs {
     #[arg(long, default_value = "UTC", value_parser = super::parse_zone)]
     tz: Tz,
     /// Preview as if it were this moment (RFC 3339); sample dates are a week later.
-    #[arg(long, value_parser = parse_now)]
+    #[arg(long, value_parser = super::parse_now)]
     now: Option<DateTime<FixedOffset>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
 
-fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
-    DateTime::parse_from_rfc3339(text).map_err(|e| {
-        format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
-    })
-}
-
 /// Runs `preview`.
 pub fn run(args: PreviewArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
-        strict: false,
+        ..Settings::default()
     };
     let now = args
         .now
         .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
-    let mut env = promo::environment(&settings);
-    env.set_now(now);
+    let env = requests::environment(&RenderOptions {
+        settings,
+        now: Some(now),
+        ..RenderOptions::default()
+    });
     let name = args.message.display().to_string();
     let source = read_input(&args.message)?;
-    let loaded = if name.ends_with(".toml") {
-        Message::from_toml(&name, &source, &env)
-    } else {
-        Message::from_template(&name, &source, &env)
-    };
-    let mut message = match loaded {
+    let source = Source::from_file(&name, &source);
+    let mut message = match requests::load(source, &env) {
         Ok(message) => message,
+        Err(e) if args.format == Format::Json => {
+            let report = requests::preview_failure(source, requests::load_failure(&e));
+            let mut out = std::io::stdout().lock();
+            out.write_all(requests::to_json(&report).as_bytes())?;
+            out.flush().context("cannot write to standard output")?;
+            return Ok(Exit::Failed);
+        }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{}", e.report());
             return Ok(Exit::Failed);
         }
     };
     if let Some(event) = &args.event {
-        let kind = EventKind::from_name(event).with_context(|| {
-            format!(
-                "--event: {event:?} is not a promo event (did you mean {:?}?)",
-                EventKind::nearest(event).name()
-            )
-        })?;
+        let kind = requests::event(event).map_err(|e| anyhow::anyhow!("--event: {e}"))?;
         if message.events.is_empty() {
             message.events = vec![kind];
         }
     }
-    let previews = match &args.record {
-        Some(path) => vec![preview_record(&message, &settings, path)?],
-        None => preview::samples(&message, now, args.tz)
-            .into_iter()
-            .map(|sample| {
-                let line = sample.record.to_string();
-                let label = format!("{}: {}", sample.event.name(), sample.kind.label());
-                match Record::parse(&line, &settings.record_options()) {
-                    Ok(record) => preview::preview(&message, &record, label),
-                    Err(e) => Preview {
-                        label,
-                        outcome: Outcome::failed("invalid_record", e.to_string()),
-                        checks: None,
-                    },
-                }
-            })
-            .collect(),
+    let record = match &args.record {
+        Some(path) => Some((path.display().to_string(), read_input(path)?)),
+        None => None,
     };
-    print(&message, &previews, args.format)?;
-    Ok(if previews.iter().any(Preview::has_errors) {
+    let record = record.as_ref().map(|(label, text)| (&**label, &**text));
+    let report = requests::preview(&message, record, &settings, now);
+    print(&message, &report, args.format)?;
+    Ok(if report.has_errors() {
         Exit::Failed
     } else {
         Exit::Ok
     })
 }
 
-fn preview_record(message: &Message, settings: &Settings, path: &Path) -> Result<Preview> {
-    let text = read_input(path)?;
-    let label = path.display().to_string();
-    Ok(match Record::parse(&text, &settings.record_options()) {
-        Ok(record) => preview::preview(message, &record, label),
-        Err(e) => Preview {
-            outcome: Outcome::failed("invalid_record", format!("record {label}: {e}")),
-            label,
-            checks: None,
-        },
-    })
-}
-
-fn print(message: &Message, previews: &[Preview], format: Format) -> Result<()> {
+fn print(message: &Message, report: &PreviewReport, format: Format) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
-        Format::Json => {
-            let all = serde_json::json!({
-                "message": &*message.name,
-                "channel": message.channel,
-                "previews": previews,
-            });
-            serde_json::to_writer_pretty(&mut out, &all)?;
-            writeln!(out)?;
-        }
+        Format::Json => out.write_all(requests::to_json(report).as_bytes())?,
         Format::Text => {
-            for (i, p) in previews.iter().enumerate() {
+            for (i, p) in report.previews.iter().enumerate() {
                 if i > 0 {
                     writeln!(out)?;
                 }
                 writeln!(out, "== {}", p.label)?;
-                print_outcome(&mut out, &p.outcome)?;
+                print_outcome(&mut out, message, &p.outcome)?;
                 if let Some(checks) = &p.checks {
                     print_checks(&mut out, checks)?;
                 }
@@ -155,9 +117,11 @@ fn print(message: &Message, previews: &[Preview], format: Format) -> Result<()> 
     out.flush().context("cannot write to standard output")
 }
 
-fn print_outcome(out: &mut impl Write, outcome: &Outcome) -> Result<()> {
+fn print_outcome(out: &mut impl Write, message: &Message, outcome: &Outcome) -> Result<()> {
     match outcome {
-        Outcome::Rendered { fields, warnings } => {
+        Outcome::Rendered {
+            fields, warnings, ..
+        } => {
             for (name, text) in fields {
                 if text.contains('\n') {
                     writeln!(out, "{name}: |")?;
@@ -169,30 +133,23 @@ fn print_outcome(out: &mut impl Write, outcome: &Outcome) -> Result<()> {
                 }
             }
             for w in warnings {
-                writeln!(
-                    out,
-                    "warning: field {}: `{}` is undefined at {}",
-                    w.field, w.path, w.at
-                )?;
+                writeln!(out, "{}", super::render::warning_line(&message.name, w))?;
             }
         }
-        Outcome::Aborted { reason, field, at } => {
-            let reason = reason.as_deref().unwrap_or("no reason given");
-            writeln!(out, "aborted: {reason} (field {field}, {at})")?;
-        }
-        Outcome::Failed {
-            kind,
-            message,
+        Outcome::Aborted {
+            reason,
             field,
             at,
+            field_at,
         } => {
-            let place = match (field, at) {
-                (Some(f), Some(at)) => format!(" (field {f}, {at})"),
-                (Some(f), None) => format!(" (field {f})"),
-                _ => String::new(),
-            };
-            writeln!(out, "failed[{kind}]: {message}{place}")?;
+            let reason = reason.as_deref().unwrap_or("no reason given");
+            writeln!(
+                out,
+                "aborted: {reason} at {}:{at} (field {field}, {field_at})",
+                message.name
+            )?;
         }
+        Outcome::Failed(failure) => write!(out, "{}", message.report(failure))?,
     }
     Ok(())
 }
@@ -210,22 +167,7 @@ fn print_checks(out: &mut impl Write, checks: &ChannelReport) -> Result<()> {
         )?;
     }
     if let Some(sms) = &checks.sms {
-        let forced = if sms.forced_by.is_empty() {
-            String::new()
-        } else {
-            let chars: Vec<String> = sms.forced_by.iter().map(|c| describe(*c)).collect();
-            format!(" (forced by {})", chars.join(", "))
-        };
-        writeln!(
-            out,
-            "sms: {}{forced}, {} characters, {} {}, {} segment{}",
-            sms.encoding,
-            sms.characters,
-            sms.units,
-            sms.encoding.unit(),
-            sms.segments,
-            if sms.segments == 1 { "" } else { "s" }
-        )?;
+        writeln!(out, "sms: {sms}")?;
     }
     for f in &checks.findings {
         writeln!(out, "{}[{}]: {}", f.severity, f.code, f.message)?;

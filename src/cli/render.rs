@@ -8,10 +8,12 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
-use super::{Exit, caret_only, read_input};
+use super::{Exit, read_input};
 use promo_liquid::liquid::{DirectoryLoader, Environment, UndefinedPolicy};
-use promo_liquid::message::{Message, Outcome};
-use promo_liquid::promo::{self, Settings, record::Record};
+use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
+use promo_liquid::message::{Message, Outcome, Rules, Warning};
+use promo_liquid::promo::Settings;
+use promo_liquid::requests::{self, RenderOptions, Source};
 
 /// How `render` prints its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -50,29 +52,50 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// The most segments an SMS may take; a longer one fails with `too_many_segments`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SMS_SEGMENTS as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    max_segments: u16,
+    /// Accept a record that lacks properties its event requires (a partial feed).
+    #[arg(long)]
+    allow_missing: bool,
+    /// The wall-clock time the render may take, in milliseconds (0 for none).
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
+    deadline: super::Deadline,
 }
 
 /// Runs `render`.
 pub fn run(args: RenderArgs) -> Result<Exit> {
-    let settings = Settings {
-        time_zone: args.tz,
-        strict: args.strict,
+    let options = RenderOptions {
+        settings: Settings {
+            time_zone: args.tz,
+            strict: args.strict,
+            allow_missing: args.allow_missing,
+            deadline: args.deadline.0,
+        },
+        rules: Rules {
+            max_sms_segments: usize::from(args.max_segments),
+            ..Rules::default()
+        },
+        now: args.now,
     };
-    let mut env = promo::environment(&settings);
+    let mut env = requests::environment(&options);
     if let Some(dir) = &args.partials {
         env.set_loader(DirectoryLoader::new(dir));
     }
-    if let Some(now) = args.now {
-        env.set_now(now);
-    }
-    let source = read_input(&args.template)?;
     let name = if args.template == Path::new("-") {
         "<stdin>".to_owned()
     } else {
         args.template.display().to_string()
     };
+    if name.ends_with(".toml") && args.record.is_none() {
+        anyhow::bail!(
+            "{name} is a message: it renders for one promo event record; add `--record RECORD.json` \
+             (the bundled samples are in templates/records/)"
+        );
+    }
+    let source = read_input(&args.template)?;
     match &args.record {
-        Some(record) => render_record(&args, &env, &settings, &name, &source, record),
+        Some(record) => render_record(&args, &env, &options, &name, &source, record),
         None => render_plain(&args, env, &name, &source),
     }
 }
@@ -80,56 +103,57 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
 fn render_record(
     args: &RenderArgs,
     env: &Environment,
-    settings: &Settings,
+    options: &RenderOptions,
     name: &str,
     source: &str,
     record_path: &Path,
 ) -> Result<Exit> {
-    let is_message = name.ends_with(".toml");
-    let message = if is_message {
-        Message::from_toml(name, source, env)
-    } else {
-        Message::from_template(name, source, env)
-    };
-    let message = match message {
+    let message = match requests::load(Source::from_file(name, source), env) {
         Ok(message) => message,
         Err(e) => {
-            match e.liquid() {
-                Some(liquid) => eprintln!("error: {e}\n{}", caret_only(liquid)),
-                None => eprintln!("error: {e}"),
+            match args.format {
+                Format::Json => print_json(&requests::load_failure(&e))?,
+                Format::Text => eprint!("{}", e.report()),
             }
             return Ok(Exit::Failed);
         }
     };
     let text = read_input(record_path)?;
-    let outcome = match Record::parse(&text, &settings.record_options()) {
-        Ok(record) => message.render(&record),
-        Err(e) => Outcome::failed(
-            "invalid_record",
-            format!("record {}: {e}", record_path.display()),
-        ),
-    };
-    print_outcome(&outcome, args.format, is_message)?;
+    let label = record_path.display().to_string();
+    let outcome = requests::render(&message, &text, Some(&label), options);
+    match args.format {
+        Format::Json => print_json(&outcome)?,
+        Format::Text => print_text(&message, &outcome)?,
+    }
     Ok(match outcome {
         Outcome::Rendered { .. } => Exit::Ok,
         Outcome::Aborted { .. } => Exit::Aborted,
-        Outcome::Failed { .. } => Exit::Failed,
+        Outcome::Failed(_) => Exit::Failed,
     })
 }
 
-fn print_outcome(outcome: &Outcome, format: Format, labelled: bool) -> Result<()> {
+fn print_json(outcome: &Outcome) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match (format, outcome) {
-        (Format::Json, _) => {
-            serde_json::to_writer_pretty(&mut stdout, outcome)?;
-            writeln!(stdout)?;
-        }
-        (Format::Text, Outcome::Rendered { fields, warnings }) => {
+    stdout.write_all(requests::to_json(outcome).as_bytes())?;
+    stdout.flush().context("cannot write to standard output")
+}
+
+/// The fields on standard output; warnings, the SMS line, an abort or a failure on
+/// standard error, each placed in the message file.
+fn print_text(message: &Message, outcome: &Outcome) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let labelled = message.channel.is_some();
+    match outcome {
+        Outcome::Rendered {
+            fields,
+            warnings,
+            sms,
+        } => {
             for w in warnings {
-                eprintln!(
-                    "warning: field {}: `{}` is undefined at {}",
-                    w.field, w.path, w.at
-                );
+                eprintln!("{}", warning_line(&message.name, w));
+            }
+            if let Some(sms) = sms {
+                eprintln!("note: sms: {sms}");
             }
             for (name, text) in fields {
                 if !labelled {
@@ -144,28 +168,36 @@ fn print_outcome(outcome: &Outcome, format: Format, labelled: bool) -> Result<()
                 }
             }
         }
-        (Format::Text, Outcome::Aborted { reason, field, at }) => {
+        Outcome::Aborted {
+            reason,
+            field,
+            at,
+            field_at,
+        } => {
             let reason = reason.as_deref().unwrap_or("no reason given");
-            eprintln!("aborted: {reason} (field {field}, {at})");
+            eprintln!(
+                "aborted: {reason} at {}:{at} (field {field}, {field_at})",
+                message.name
+            );
         }
-        (
-            Format::Text,
-            Outcome::Failed {
-                kind,
-                message,
-                field,
-                at,
-            },
-        ) => {
-            let place = match (field, at) {
-                (Some(f), Some(at)) => format!(" (field {f}, {at})"),
-                (Some(f), None) => format!(" (field {f})"),
-                _ => String::new(),
-            };
-            eprintln!("error[{kind}]: {message}{place}");
-        }
+        Outcome::Failed(failure) => eprint!("{}", message.report(failure)),
     }
     stdout.flush().context("cannot write to standard output")
+}
+
+/// One warning for people, placed in the message file.
+pub(super) fn warning_line(file: &str, w: &Warning) -> String {
+    match w {
+        Warning::UndefinedVariable {
+            field,
+            path,
+            at,
+            field_at,
+        } => format!(
+            "warning[undefined_variable]: `{path}` is undefined and rendered as nothing at {file}:{at} (field {field}, {field_at})"
+        ),
+        other => format!("warning[unknown_property]: {other}"),
+    }
 }
 
 fn render_plain(args: &RenderArgs, mut env: Environment, name: &str, source: &str) -> Result<Exit> {
@@ -193,7 +225,7 @@ fn render_plain(args: &RenderArgs, mut env: Environment, name: &str, source: &st
             }
             if let Some(abort) = report.aborted {
                 let reason = abort.reason.as_deref().unwrap_or("no reason given");
-                eprintln!("aborted: {reason} ({}:{})", abort.template, abort.at);
+                eprintln!("aborted: {reason} at {}:{}", abort.template, abort.at);
                 return Ok(Exit::Aborted);
             }
             let mut stdout = std::io::stdout().lock();
@@ -202,7 +234,7 @@ fn render_plain(args: &RenderArgs, mut env: Environment, name: &str, source: &st
             Ok(Exit::Ok)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{e:#}");
             Ok(Exit::Failed)
         }
     }

@@ -4,10 +4,10 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use serde_json::json;
 
 use super::Exit;
 use promo_liquid::promo::schema::{self, EventKind, PROPERTIES, Presence, Property};
+use promo_liquid::requests;
 
 /// How `schema` prints the schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -32,7 +32,7 @@ pub struct SchemaArgs {
 pub fn run(args: SchemaArgs) -> Result<Exit> {
     let text = match args.format {
         Format::Table => table(),
-        Format::Json => serde_json::to_string_pretty(&as_json())? + "\n",
+        Format::Json => requests::to_json(&requests::schema()),
         Format::Markdown => schema::markdown(),
     };
     let mut stdout = std::io::stdout().lock();
@@ -83,27 +83,4 @@ fn table() -> String {
         "In Liquid, Event[\"Property\"] (the name as above) and Event.snake_case both work.\n",
     );
     out
-}
-
-fn as_json() -> serde_json::Value {
-    let events: Vec<_> = EventKind::ALL
-        .iter()
-        .map(|e| {
-            json!({
-                "name": e.name(),
-                "description": e.description(),
-                "trigger": e.trigger(),
-                "properties": e.properties().iter().map(|p| p.property().name).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let properties: Vec<_> = PROPERTIES
-        .iter()
-        .map(|p| {
-            let mut value = json!(p);
-            value["events"] = json!(p.events().iter().map(|e| e.name()).collect::<Vec<_>>());
-            value
-        })
-        .collect();
-    json!({ "events": events, "properties": properties })
 }

@@ -1,13 +1,12 @@
 //! The checks of one compiled template against the schema, from its static analysis.
 //! Spans are in the template's source; the caller places them in the file.
 
-use crate::liquid::edit_distance;
 use std::collections::HashSet;
 
 use super::diagnostic::{Code, Diagnostic};
 use super::facts::{self, Target};
 use crate::liquid::{
-    Analysis, Error as LiquidError, ErrorKind, FilterUse, LineCol, PathPart, Span, Usage, Variable,
+    Analysis, Error as LiquidError, ErrorKind, FilterUse, PathPart, Span, Usage, Variable, suggest,
 };
 use crate::promo::schema::{self, DataType, EventKind, Presence, Property, PropertyId};
 
@@ -50,57 +49,19 @@ const NUMBER_FILTERS: &[&str] = &[
     "times",
 ];
 
-/// A compile error as a diagnostic, with its did-you-mean moved to the help line.
-pub(crate) fn compile_error(e: &LiquidError, source: &str) -> Diagnostic {
+/// A compile error as a diagnostic: its kind, message, help and span are the error's.
+pub(crate) fn compile_error(e: &LiquidError) -> Diagnostic {
     let code = match e.kind() {
         ErrorKind::Syntax => Code::SyntaxError,
         ErrorKind::UnknownTag => Code::UnknownTag,
         ErrorKind::UnknownFilter => Code::UnknownFilter,
         _ => Code::TemplateError,
     };
-    let (message, help) = match e.message().split_once(" (did you mean ") {
-        Some((message, rest)) => (
-            message.to_owned(),
-            Some(format!("did you mean {}", rest.trim_end_matches(')'))),
-        ),
-        None => (e.message().to_owned(), None),
-    };
-    let span = e.line_col().map(|at| {
-        let start = offset_of(source, at);
-        Span::at(start, caret_width(e, source, start))
-    });
-    let mut d = Diagnostic::new(code, message, source, span);
-    d.help = help;
+    let mut d = Diagnostic::new(code, e.message(), "", None);
+    d.help = e.help().map(str::to_owned);
+    d.span = e.span();
+    d.at = e.line_col();
     d
-}
-
-/// The byte offset of a line and column (in characters).
-fn offset_of(source: &str, at: LineCol) -> usize {
-    let line_start: usize = source
-        .split_inclusive('\n')
-        .take(at.line.saturating_sub(1) as usize)
-        .map(str::len)
-        .sum();
-    let line = &source[line_start.min(source.len())..];
-    line_start
-        + line
-            .char_indices()
-            .nth(at.col.saturating_sub(1) as usize)
-            .map_or(line.len(), |(i, _)| i)
-}
-
-/// How many bytes the error's caret covers: the carets of its `{:#}` form, counted in
-/// characters from `start`. (The error type shows its width but does not expose it.)
-fn caret_width(e: &LiquidError, source: &str, start: usize) -> usize {
-    let shown = format!("{e:#}");
-    let carets = shown
-        .lines()
-        .last()
-        .map_or(1, |l| l.chars().filter(|c| *c == '^').count().max(1));
-    source[start..]
-        .char_indices()
-        .nth(carets)
-        .map_or(source.len() - start, |(i, _)| i)
 }
 
 /// Runs every check on `analysis` of a template with `source`, for a message for
@@ -134,14 +95,8 @@ fn unknown_global(v: &Variable, root: &str) -> Diagnostic {
         span(v),
         v.at,
     );
-    let lower = root.to_lowercase();
-    match GLOBALS
-        .iter()
-        .map(|g| (edit_distance(&lower, &g.to_lowercase()), g))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-    {
-        Some((_, near)) => d.with_help(format!("did you mean `{near}`?")),
+    match suggest(root, GLOBALS) {
+        Some(near) => d.with_help(format!("did you mean `{near}`?")),
         None => d.with_help("assign it before using it, or read it from `Event` or `Profile`"),
     }
 }
@@ -283,7 +238,7 @@ fn unknown_property(
                 p.name, p.snake
             )),
         );
-    } else if let Some(id) = near_property(name) {
+    } else if let Some(id) = schema::suggest_property(name) {
         let p = id.property();
         out.push(
             Diagnostic::placed(
@@ -306,26 +261,6 @@ fn unknown_property(
             .with_help("custom properties are set only when a record carries them: give it a `default`, or test it with `if`"),
         );
     }
-}
-
-/// The property `name` is a typo of: within two edits (ignoring case, and `_` for a
-/// space) of a name or alias, and changing at most a quarter of it. Farther names are
-/// taken for custom properties.
-fn near_property(name: &str) -> Option<PropertyId> {
-    let norm = |s: &str| s.to_lowercase().replace('_', " ");
-    let wanted = norm(name);
-    schema::PROPERTIES
-        .iter()
-        .flat_map(|p| {
-            std::iter::once(p.name)
-                .chain(std::iter::once(p.snake))
-                .chain(p.aliases.iter().copied())
-                .map(move |n| (p, n))
-        })
-        .map(|(p, n)| (edit_distance(&wanted, &norm(n)), p))
-        .filter(|(d, _)| *d <= 2 && *d * 4 <= wanted.chars().count())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, p)| p.id())
 }
 
 fn types(v: &Variable, property: &Property, out: &mut Vec<Diagnostic>) {

@@ -1,11 +1,12 @@
 //! Lint findings as data, and their rustc-style text.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use serde::Serialize;
 
 use crate::liquid::{LineCol, Span};
 pub use crate::message::channel::Severity;
+use crate::message::file::Located;
 
 /// What a finding is about. Each code has one severity, except where its doc says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -52,21 +53,21 @@ impl Code {
     /// The code's name, as printed in `error[name]`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Code::InvalidMessage => "invalid-message",
-            Code::SyntaxError => "syntax-error",
-            Code::UnknownTag => "unknown-tag",
-            Code::UnknownFilter => "unknown-filter",
-            Code::TemplateError => "template-error",
-            Code::UnknownGlobal => "unknown-global",
-            Code::UnknownProperty => "unknown-property",
-            Code::CustomProperty => "custom-property",
-            Code::NotOnEvent => "not-on-event",
-            Code::MaybeMissing => "maybe-missing",
-            Code::ProfileWithoutDefault => "profile-without-default",
-            Code::DateAsText => "date-as-text",
-            Code::TextAsNumber => "text-as-number",
-            Code::UnreachableAbort => "unreachable-abort",
-            Code::AlwaysAborts => "always-aborts",
+            Code::InvalidMessage => "invalid_message",
+            Code::SyntaxError => "syntax",
+            Code::UnknownTag => "unknown_tag",
+            Code::UnknownFilter => "unknown_filter",
+            Code::TemplateError => "template_error",
+            Code::UnknownGlobal => "unknown_global",
+            Code::UnknownProperty => "unknown_property",
+            Code::CustomProperty => "custom_property",
+            Code::NotOnEvent => "not_on_event",
+            Code::MaybeMissing => "maybe_missing",
+            Code::ProfileWithoutDefault => "profile_without_default",
+            Code::DateAsText => "date_as_text",
+            Code::TextAsNumber => "text_as_number",
+            Code::UnreachableAbort => "unreachable_abort",
+            Code::AlwaysAborts => "always_aborts",
         }
     }
 
@@ -105,9 +106,10 @@ impl Serialize for Code {
 }
 
 /// One finding of lint.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Diagnostic {
     /// What it is about.
+    #[schema(value_type = String, example = "unknown-property")]
     pub code: Code,
     /// Error or warning (the code's).
     pub severity: Severity,
@@ -121,6 +123,7 @@ pub struct Diagnostic {
     pub field: Option<String>,
     /// Where it is in the linted file (bytes), when it has a place there.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "span")]
+    #[schema(value_type = Option<Vec<u32>>, min_items = 2, max_items = 2)]
     pub span: Option<Span>,
     /// The line and column of `span` in the linted file.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -188,51 +191,20 @@ pub fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
 pub fn render(name: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diagnostics {
-        // Writing to a String cannot fail.
-        let _ = render_one(&mut out, name, source, d);
+        Located {
+            severity: d.severity.as_str(),
+            code: d.code.as_str(),
+            message: &d.message,
+            help: d.help.as_deref(),
+            span: d.span,
+            at: d.at,
+            field: d.field.as_deref(),
+            field_at: d.field_at,
+        }
+        .write(name, source, &mut out);
+        out.push('\n');
     }
     out
-}
-
-fn render_one(out: &mut String, name: &str, source: &str, d: &Diagnostic) -> fmt::Result {
-    writeln!(out, "{}[{}]: {}", d.severity, d.code, d.message)?;
-    let snippet = d.span.zip(d.at).and_then(|(span, at)| {
-        let start = (span.start as usize).min(source.len());
-        let line_start = source.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source[start..]
-            .find('\n')
-            .map_or(source.len(), |i| start + i);
-        let end = (span.end as usize).clamp(start, line_end);
-        let line = source.get(line_start..line_end)?.trim_end_matches('\r');
-        let width = source.get(start..end)?.chars().count().max(1);
-        Some((at, line, width))
-    });
-    let gutter = snippet.map_or(1, |(at, _, _)| at.line.to_string().len());
-    let pad = " ".repeat(gutter);
-    match (snippet, d.at, d.field_at, &d.field) {
-        (_, Some(at), _, _) => writeln!(out, "{pad}--> {name}:{at}")?,
-        (_, None, Some(at), Some(field)) => writeln!(
-            out,
-            "{pad}--> {name}: field `{field}`, line {}:{}",
-            at.line, at.col
-        )?,
-        (_, None, _, Some(field)) => writeln!(out, "{pad}--> {name}: field `{field}`")?,
-        _ => writeln!(out, "{pad}--> {name}")?,
-    }
-    if let Some((at, line, width)) = snippet {
-        let before: String = line
-            .chars()
-            .take((at.col as usize).saturating_sub(1))
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        writeln!(out, "{pad} |")?;
-        writeln!(out, "{} | {line}", at.line)?;
-        writeln!(out, "{pad} | {before}{}", "^".repeat(width))?;
-    }
-    if let Some(help) = &d.help {
-        writeln!(out, "{pad} = help: {help}")?;
-    }
-    writeln!(out)
 }
 
 #[cfg(test)]
@@ -251,7 +223,7 @@ mod tests {
         .with_help("did you mean \"upcase\"?");
         assert_eq!(
             render("m.toml", source, &[d]),
-            "error[unknown-filter]: unknown filter \"upcse\"\n \
+            "error[unknown_filter]: unknown filter \"upcse\"\n \
              --> m.toml:2:15\n  \
              |\n\
              2 | body = \"{{ x | upcse }}\"\n  \
@@ -267,7 +239,7 @@ mod tests {
         d.field_at = Some(LineCol { line: 2, col: 4 });
         assert_eq!(
             render("m.toml", "", &[d]),
-            "warning[maybe-missing]: `Coupon Code` is set ...\n --> m.toml: field `body`, line 2:4\n\n"
+            "warning[maybe_missing]: `Coupon Code` is set ...\n --> m.toml: field `body`, line 2:4\n\n"
         );
     }
 
@@ -276,7 +248,7 @@ mod tests {
         let d = Diagnostic::new(Code::InvalidMessage, "channel: expected push", "", None);
         assert_eq!(
             render("m.toml", "", &[d]),
-            "error[invalid-message]: channel: expected push\n --> m.toml\n\n"
+            "error[invalid_message]: channel: expected push\n --> m.toml\n\n"
         );
     }
 }

@@ -46,21 +46,32 @@
 mod checks;
 mod diagnostic;
 mod facts;
-mod message_file;
 pub mod preview;
 
 pub use diagnostic::{Code, Diagnostic, Severity, count, render};
 
-use crate::liquid::{Environment, LineIndex, Span, Template};
-use crate::message::{Message, MessageError};
+use crate::liquid::{Environment, Template};
+use crate::message::FailureKind;
+use crate::message::file::{self, Problem};
 use crate::promo::schema::EventKind;
 
+/// How many findings a file reports at most, by default: past that, the rest are
+/// counted, not listed.
+pub const MAX_FINDINGS: usize = 100;
+
 /// Lints a bare template for records of `events` (empty: any event, and then the
-/// checks that depend on the event are skipped). Spans are in `source`.
+/// checks that depend on the event are skipped). Spans are in `source`. A template that
+/// does not compile gets every compile error (the parser goes on after each).
 pub fn lint_template(source: &str, events: &[EventKind], env: &Environment) -> Vec<Diagnostic> {
     match env.compile("template", source) {
         Ok(template) => lint_compiled(&template, events),
-        Err(e) => vec![checks::compile_error(&e, source)],
+        Err(e) => {
+            let mut errors = env.errors("template", source);
+            if errors.is_empty() {
+                errors.push(e);
+            }
+            errors.iter().map(checks::compile_error).collect()
+        }
     }
 }
 
@@ -73,52 +84,28 @@ pub fn lint_compiled(template: &Template, events: &[EventKind]) -> Vec<Diagnosti
     out
 }
 
-/// Lints the text of a message file (TOML). Spans are in `text`: a finding in a field
-/// points at its place inside the field's string.
+/// Lints the text of a message file (TOML): every problem of the file (its settings,
+/// each bad event name, unknown and missing fields, every compile error of every
+/// field), and the checks of every field that compiles, against the events the file
+/// names correctly. Spans are in `text`: a finding in a field points at its place
+/// inside the field's string.
 pub fn lint_message(text: &str, env: &Environment) -> Vec<Diagnostic> {
-    let file = match message_file::parse(text) {
-        Ok(file) => file,
-        Err((message, span)) => {
-            return vec![Diagnostic::new(Code::InvalidMessage, message, text, span)];
-        }
-    };
-    // The message's own loader decides what a valid message is; when every field
-    // compiles, its templates are the ones to analyze.
-    let message = match Message::from_toml("message", text, env) {
-        Ok(message) => Some(message),
-        Err(e) if e.liquid().is_some() => None,
-        Err(e) => return vec![invalid_message(&e, &file, text)],
-    };
-    let events: Vec<EventKind> = file
-        .event
-        .iter()
-        .chain(&file.events)
-        .filter_map(|e| EventKind::from_name(e.get_ref()))
-        .collect();
-    let lines = LineIndex::new(text);
-    let mut out = Vec::new();
-    for (name, value) in &file.fields {
-        let source = value.get_ref();
-        let compiled = message
-            .iter()
-            .flat_map(|m| &m.fields)
-            .find(|f| f.name == name.get_ref())
-            .map(|f| Ok(f.template.clone()))
-            .unwrap_or_else(|| env.compile(name.get_ref(), source));
+    let loaded = file::load("message", text, env);
+    let mut out: Vec<Diagnostic> = loaded.problems.iter().map(problem).collect();
+    for field in &loaded.fields {
+        let Ok(template) = &field.compiled else {
+            continue;
+        };
         let mut found = Vec::new();
-        match compiled {
-            Ok(template) => checks::check(&template.analyze(), &events, &mut found),
-            Err(e) => found.push(checks::compile_error(&e, source)),
-        }
-        let map = message_file::FieldMap::new(text, value.span(), source);
+        checks::check(&template.analyze(), &loaded.events, &mut found);
         for mut d in found {
-            d.field = Some(name.get_ref().clone());
+            d.field = Some(field.name.clone());
             d.field_at = d.at;
-            match (d.span, &map) {
+            match (d.span, &field.map) {
                 (Some(span), Some(map)) => {
                     let span = map.span(span);
                     d.span = Some(span);
-                    d.at = Some(lines.at(text, span.start as usize));
+                    d.at = Some(loaded.file.at(span.start as usize));
                 }
                 // No place in the file: the field and its line:col say where.
                 _ => {
@@ -133,56 +120,25 @@ pub fn lint_message(text: &str, env: &Environment) -> Vec<Diagnostic> {
     out
 }
 
-fn invalid_message(e: &MessageError, file: &message_file::MessageFile, text: &str) -> Diagnostic {
-    let (message, span, help) = match e {
-        MessageError::Invalid {
-            what,
-            expected,
-            found,
-            ..
-        } => {
-            let span = match *what {
-                "channel" => Some(file.channel.span()),
-                "event" => file
-                    .event
-                    .iter()
-                    .chain(&file.events)
-                    .find(|e| e.get_ref() == found)
-                    .map(|e| e.span()),
-                "field" => file
-                    .fields
-                    .keys()
-                    .find(|k| k.get_ref() == found)
-                    .map(|k| k.span()),
-                "fields" => text
-                    .find("[fields]")
-                    .map(|start| start..start + "[fields]".len()),
-                _ => None,
-            };
-            let (expected, help) = match expected.split_once(" (did you mean ") {
-                Some((expected, near)) => (
-                    expected.to_owned(),
-                    Some(format!("did you mean {}", near.trim_end_matches(')'))),
-                ),
-                None => (expected.clone(), None),
-            };
-            let message = if found.is_empty() {
-                format!("{what}: expected {expected}")
-            } else {
-                format!("{what}: expected {expected}, found {found:?}")
-            };
-            (message, span, help)
-        }
-        other => (other.to_string(), None, None),
+/// A problem of a message file as a finding.
+fn problem(p: &Problem) -> Diagnostic {
+    let code = match p.kind {
+        FailureKind::InvalidMessage => Code::InvalidMessage,
+        FailureKind::Syntax => Code::SyntaxError,
+        FailureKind::UnknownTag => Code::UnknownTag,
+        FailureKind::UnknownFilter => Code::UnknownFilter,
+        _ => Code::TemplateError,
     };
-    let mut d = Diagnostic::new(
-        Code::InvalidMessage,
-        message,
-        text,
-        span.map(|r| Span::new(r.start, r.end)),
-    );
-    d.help = help;
-    d
+    Diagnostic {
+        code,
+        severity: code.severity(),
+        message: p.message.clone(),
+        help: p.help.clone(),
+        field: p.field.clone(),
+        span: p.span,
+        at: p.at,
+        field_at: p.field_at,
+    }
 }
 
 fn sort(found: &mut [Diagnostic]) {

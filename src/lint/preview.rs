@@ -168,7 +168,7 @@ fn profile_fields(message: &Message) -> Vec<(String, bool)> {
 }
 
 /// A message rendered for one record, with the channel checks of what it rendered.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Preview {
     /// What the record is: `CT Coupon Rewarded: all properties`, or the record's file.
     pub label: String,
@@ -178,6 +178,10 @@ pub struct Preview {
     /// The channel checks, when the message rendered and has a channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checks: Option<ChannelReport>,
+    /// The sample record, for a sample (a given record is not repeated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub record: Option<Json>,
 }
 
 impl Preview {
@@ -199,6 +203,7 @@ pub fn preview(message: &Message, record: &Record<'_>, label: impl Into<String>)
         label: label.into(),
         outcome,
         checks,
+        record: None,
     }
 }
 

@@ -266,7 +266,7 @@ impl<'s> Walker<'s> {
                 self.tag(if *negate_first { "unless" } else { "if" });
                 self.if_node(branches, otherwise.as_ref(), *negate_first)
             }
-            Node::Case { subject, arms } => {
+            Node::Case { subject, arms, .. } => {
                 self.tag("case");
                 self.case_node(subject, arms)
             }

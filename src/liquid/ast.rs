@@ -32,6 +32,8 @@ pub enum Node {
         subject: Expr,
         /// `when` blocks (with their values) and `else` blocks (`None`), in order.
         arms: Vec<(Option<Vec<Expr>>, Block)>,
+        /// Where the `case` tag is.
+        span: Span,
     },
     /// `for` and `tablerow`.
     For(Box<ForLoop>),
@@ -52,6 +54,8 @@ pub enum Node {
         body: Block,
         /// The variable's id in the template's name table (see [`Binding::Name`]).
         id: u32,
+        /// Where the `capture` tag is.
+        span: Span,
     },
     /// `increment name` (`step` 1) or `decrement name` (`step` -1).
     Counter {

@@ -4,18 +4,28 @@
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use super::analysis::{self, Analysis};
 use super::ast::Block;
 use super::error::{Error, ErrorKind, LineCol};
-use super::filters::{FilterContext, Filters};
+use super::filters::Filters;
 use super::parser;
 use super::render::{self, Report};
 use super::resolve;
 use super::value::ObjectView;
 
-/// Resource limits. Every limit has a safe default and a setter on [`Environment`]
-/// ([`Environment::limits_mut`]); each breach is an [`ErrorKind::LimitExceeded`] error.
+/// Resource limits: what one compile and one render may spend. Templates and data are
+/// untrusted, so every limit has a safe default; change them on
+/// [`Environment::limits_mut`]. A breach is an [`ErrorKind::LimitExceeded`] error whose
+/// message names the limit and whose place is where it was reached (a message's
+/// outcome kind `limit_exceeded`).
+///
+/// The render limits are one budget, checked before the work is done (see
+/// [`Budget`](super::Budget)): iterations of every kind, output bytes, the bytes of
+/// every value built (a filter works out the size of what it builds before building
+/// it), partial depth, and a wall-clock deadline as the backstop. Filters run in
+/// linear time on their input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// The largest template source, in bytes. Default 1 MiB.
@@ -25,16 +35,33 @@ pub struct Limits {
     pub max_depth: usize,
     /// How deeply partials may include partials. Default 16.
     pub max_partial_depth: usize,
-    /// Loop iterations in one render, all loops together. Default 1,000,000.
-    pub max_loop_iterations: u64,
-    /// The largest output of one render, in bytes. Default 4 MiB.
+    /// Iterations in one render, all kinds together: `for` and `tablerow` runs, the
+    /// items of `include`/`render ... for`, `case`/`when` block runs (a repeated
+    /// `when` value runs its block per match) and partial renders. Default 1,000,000.
+    pub max_iterations: u64,
+    /// The largest output of one render, in bytes, `tablerow` markup and partials
+    /// included. Checked before each piece is written. Default 4 MiB.
     pub max_output_bytes: usize,
     /// The most integers a range may hold. Default 1,000,000.
     pub max_range_size: i64,
-    /// The largest string a filter or `capture` may build, in bytes. Default 1 MiB.
+    /// The largest string a filter, `capture` or `cycle` may build, in bytes; the text
+    /// of an array or object is measured before it is built. Default 1 MiB.
     pub max_string_bytes: usize,
     /// The largest array a filter may build. Default 100,000.
     pub max_array_items: usize,
+    /// The bytes of strings, arrays and objects one render may build, all added up
+    /// (each value about 24 bytes plus its text; an array that refers to large values
+    /// repeatedly pays their full size; host data copied for a filter counts, once).
+    /// Bounds the memory a render holds and the work of quadratic patterns such as
+    /// `append` or `concat` in a loop. Default 64 MiB.
+    pub max_memory_bytes: u64,
+    /// The wall-clock time one render may take, the backstop for work the other limits
+    /// do not bound; `None` for no deadline. Default 250 ms.
+    ///
+    /// The clock is read every few tens of microseconds of work, and first after a
+    /// little work, so that small renders never read it; the deadline counts from that
+    /// first reading unless the caller set one ([`Template::render_until`]).
+    pub deadline: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -43,11 +70,13 @@ impl Default for Limits {
             max_template_bytes: 1 << 20,
             max_depth: 100,
             max_partial_depth: 16,
-            max_loop_iterations: 1_000_000,
+            max_iterations: 1_000_000,
             max_output_bytes: 4 << 20,
             max_range_size: 1_000_000,
             max_string_bytes: 1 << 20,
             max_array_items: 100_000,
+            max_memory_bytes: 64 << 20,
+            deadline: Some(Duration::from_millis(250)),
         }
     }
 }
@@ -162,7 +191,10 @@ pub(crate) struct Config {
     pub limits: Limits,
     pub undefined: UndefinedPolicy,
     pub loader: Option<Arc<dyn PartialLoader>>,
-    pub filter_context: FilterContext,
+    /// What `"now"` means to `date` (the system clock when `None`).
+    pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// The time zone `now` is shown in.
+    pub time_zone: chrono_tz::Tz,
 }
 
 /// Owns the configuration templates are compiled and rendered with: filters, partial
@@ -200,7 +232,8 @@ impl Environment {
                 limits: Limits::default(),
                 undefined: UndefinedPolicy::Lenient,
                 loader: None,
-                filter_context: FilterContext::default(),
+                now: None,
+                time_zone: chrono_tz::UTC,
             }),
             partials: Arc::default(),
         }
@@ -252,19 +285,19 @@ impl Environment {
 
     /// Fixes what `"now"` means to the `date` filter (for tests and previews).
     pub fn set_now(&mut self, now: chrono::DateTime<chrono::FixedOffset>) -> &mut Self {
-        self.config_mut().filter_context.now = Some(now);
+        self.config_mut().now = Some(now);
         self
     }
 
     /// Sets the time zone `"now"` is shown in (default UTC).
     pub fn set_time_zone(&mut self, zone: chrono_tz::Tz) -> &mut Self {
-        self.config_mut().filter_context.time_zone = zone;
+        self.config_mut().time_zone = zone;
         self
     }
 
     /// The time zone `"now"` is shown in.
     pub fn time_zone(&self) -> chrono_tz::Tz {
-        self.config.filter_context.time_zone
+        self.config.time_zone
     }
 
     /// Compiles `source` into a template named `name`.
@@ -274,6 +307,16 @@ impl Environment {
             parsed: Arc::new(parsed),
             env: self.clone(),
         })
+    }
+
+    /// Every compile error of `source`, in source order: the parser goes on after an
+    /// error, at the next tag or output, so one run finds them all. Empty when the
+    /// template compiles.
+    pub fn errors(&self, name: &str, source: &str) -> Vec<Error> {
+        match self.parse(name, source) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![e],
+        }
     }
 
     fn parse(&self, name: &str, source: &str) -> Result<Parsed, Error> {
@@ -341,13 +384,31 @@ impl Template {
         &self.parsed.source
     }
 
+    /// The limits it renders under (those of the environment that compiled it).
+    pub fn limits(&self) -> &Limits {
+        self.env.limits()
+    }
+
     /// Renders with `globals`, appending the text to `out`.
     ///
     /// On success the [`Report`] says whether the template aborted and lists the
     /// undefined paths that were output. On error, `out` holds whatever was written
     /// before the error; callers that need all-or-nothing output discard it.
     pub fn render(&self, globals: &dyn ObjectView, out: &mut String) -> Result<Report, Error> {
-        render::render(&self.env, &self.parsed, globals, out)
+        render::render(&self.env, &self.parsed, globals, out, None)
+    }
+
+    /// Renders like [`Template::render`], but must end by `deadline` instead of the
+    /// environment's [`Limits::deadline`] (for several renders that share one
+    /// deadline, such as the fields of a message). Past it, the render fails with
+    /// [`ErrorKind::LimitExceeded`].
+    pub fn render_until(
+        &self,
+        globals: &dyn ObjectView,
+        out: &mut String,
+        deadline: Instant,
+    ) -> Result<Report, Error> {
+        render::render(&self.env, &self.parsed, globals, out, Some(deadline))
     }
 
     /// Renders with `globals` into a new string.

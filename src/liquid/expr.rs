@@ -7,7 +7,7 @@ use super::ast::{
     Binding, CompareOp, Comparison, Condition, ConstantArgs, Expr, FilterCall, FilterFnDebug,
     Filtered, Logic, Path, Segment,
 };
-use super::error::{Error, ErrorKind, Span, did_you_mean};
+use super::error::{Error, ErrorKind, Span, suggest};
 use super::filters::Filters;
 use super::lexer::syntax;
 use super::value::Value;
@@ -391,11 +391,15 @@ impl<'a, 's> ExprParser<'a, 's> {
         let name = self.ident("a filter name")?;
         let span = Span::at(at, name.len());
         let Some(filter) = self.filters.get(name) else {
-            let mut message = format!("unknown filter \"{name}\"");
-            if let Some(near) = did_you_mean(name, self.filters.names()) {
-                message.push_str(&format!(" (did you mean \"{near}\"?)"));
-            }
-            return Err(Error::new(ErrorKind::UnknownFilter, message).with_span(self.source, span));
+            let error = Error::new(
+                ErrorKind::UnknownFilter,
+                format!("unknown filter \"{name}\""),
+            );
+            let error = match suggest(name, self.filters.names()) {
+                Some(near) => error.with_help(format!("did you mean \"{near}\"?")),
+                None => error,
+            };
+            return Err(error.with_span(self.source, span));
         };
         let mut args = Vec::new();
         let mut kwargs = Vec::new();

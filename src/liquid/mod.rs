@@ -19,6 +19,7 @@
 
 mod analysis;
 pub mod ast;
+mod budget;
 mod env;
 mod error;
 mod expr;
@@ -33,10 +34,12 @@ pub use analysis::{
     AbortTag, Analysis, FilterUse, Guard, LineIndex, Literal, NameUse, Operand, PathPart, Term,
     Test, Usage, Variable,
 };
+pub use budget::{Breach, Budget};
 pub use env::{
     DirectoryLoader, Environment, Limits, MemoryLoader, PartialLoader, Template, UndefinedPolicy,
 };
-pub use error::{Error, ErrorKind, LineCol, Span, edit_distance};
+pub(crate) use error::{Annotation, Snippet};
+pub use error::{Error, ErrorKind, LineCol, Span, edit_distance, suggest};
 pub use filters::{Args, Filter, FilterError, Filters};
 pub use parser::TAGS;
 pub use render::{Abort, Report, Warning};

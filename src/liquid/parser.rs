@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::ast::{Block, Expr, ForLoop, Node, Offset, PartialCall};
 use super::env::Limits;
-use super::error::{Error, ErrorKind, Span, did_you_mean};
+use super::error::{Error, ErrorKind, Span, suggest};
 use super::expr::{ExprParser, Names, Tok};
 use super::filters::Filters;
 use super::lexer::{self, Token, syntax};
@@ -204,6 +204,7 @@ impl<'a, 's> Parser<'a, 's> {
                     name: var,
                     body,
                     id: 0,
+                    span,
                 }
             }
             "increment" | "decrement" => {
@@ -326,11 +327,12 @@ impl<'a, 's> Parser<'a, 's> {
         if ENDS.contains(&name) {
             return syntax(format!("unexpected \"{name}\""), self.source, span);
         }
-        let mut message = format!("unknown tag \"{name}\"");
-        if let Some(near) = did_you_mean(name, TAGS.iter().copied()) {
-            message.push_str(&format!(" (did you mean \"{near}\"?)"));
+        let error = Error::new(ErrorKind::UnknownTag, format!("unknown tag \"{name}\""));
+        match suggest(name, TAGS.iter().copied()) {
+            Some(near) => error.with_help(format!("did you mean \"{near}\"?")),
+            None => error,
         }
-        Error::new(ErrorKind::UnknownTag, message).with_span(self.source, span)
+        .with_span(self.source, span)
     }
 
     fn skip_comment(&mut self, span: Span) -> Result<(), Error> {
@@ -439,7 +441,11 @@ impl<'a, 's> Parser<'a, 's> {
         }
         self.depth -= 1;
         strip_if_blank(&mut arms.iter_mut().map(|(_, b)| b).collect::<Vec<_>>());
-        Ok(Node::Case { subject, arms })
+        Ok(Node::Case {
+            subject,
+            arms,
+            span,
+        })
     }
 
     fn for_tag(

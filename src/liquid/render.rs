@@ -9,9 +9,13 @@
 //! word by word, and copying it at once right after stalls the load (store-to-load
 //! forwarding fails), which cost more than the work itself.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::ast::{Block, Expr, Filtered, Node};
+use super::budget::{self, Budget};
 use super::env::{Config, Environment, Parsed, UndefinedPolicy};
 use super::error::{Error, ErrorKind, LineCol, Span};
 use super::filters::{FilterContext, FilterError};
@@ -20,9 +24,11 @@ use super::value::{ObjectView, Val, Value};
 mod eval;
 mod loops;
 mod scope;
+mod spend;
 
 use eval::Got;
 use scope::Frame;
+use spend::{Hosts, Sink, SinkKind, Warnings, breach};
 
 /// What a successful render reports besides its text.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -102,10 +108,14 @@ struct LoopState {
 struct Shared<'e> {
     config: &'e Config,
     env: &'e Environment,
-    filter_context: FilterContext,
-    iterations: u64,
-    warnings: Vec<Warning>,
-    output_base: usize,
+    /// What filters see, and the render's budget (`cx.budget`), which the renderer
+    /// and the filters both draw on.
+    cx: FilterContext,
+    warnings: Warnings,
+    /// The buffer being written and how large it may grow.
+    sink: Sink,
+    /// Host data copied for filters.
+    hosts: RefCell<Hosts>,
     /// Filter arguments, reused from call to call: arguments are plain expressions,
     /// so evaluating them never calls a filter.
     arg_buf: Vec<Value>,
@@ -136,8 +146,9 @@ struct Rare<'g> {
     /// Variables the scope's template never names (assigned by an included partial,
     /// or arguments of a `render` tag), by name.
     extra: Vec<(Arc<str>, Val<'g>)>,
-    counters: Vec<(Arc<str>, i64)>,
-    cycles: Vec<(String, usize)>,
+    counters: HashMap<Arc<str>, i64, foldhash::fast::RandomState>,
+    /// Where each `cycle` group is, by its key.
+    cycles: indexmap::IndexMap<CycleKey, usize, foldhash::fast::RandomState>,
     last_changed: Option<String>,
     /// How the names of the partials `include`d in this scope map to its slots.
     include_maps: Vec<(Arc<Parsed>, scope::NameMap)>,
@@ -148,20 +159,37 @@ pub(crate) fn render(
     parsed: &Parsed,
     globals: &dyn ObjectView,
     out: &mut String,
+    deadline: Option<Instant>,
 ) -> std::result::Result<Report, Error> {
     let config = &*env.config;
+    let limits = &config.limits;
+    let budget = Budget::new(
+        limits.max_iterations,
+        limits.max_memory_bytes,
+        limits.deadline,
+    );
+    if let Some(at) = deadline {
+        let limit = limits
+            .deadline
+            .unwrap_or_else(|| at.saturating_duration_since(Instant::now()));
+        budget.end_at(at, limit);
+    }
     let mut shared = Shared {
         config,
         env,
-        filter_context: FilterContext {
-            max_string_bytes: config.limits.max_string_bytes,
-            max_array_items: config.limits.max_array_items,
-            now: config.filter_context.now,
-            time_zone: config.filter_context.time_zone,
+        cx: FilterContext {
+            max_string_bytes: limits.max_string_bytes,
+            max_array_items: limits.max_array_items,
+            now: config.now,
+            time_zone: config.time_zone,
+            budget,
         },
-        iterations: 0,
-        warnings: Vec::new(),
-        output_base: out.len(),
+        warnings: Warnings::default(),
+        sink: Sink {
+            limit: out.len().saturating_add(limits.max_output_bytes),
+            kind: SinkKind::Output(limits.max_output_bytes),
+        },
+        hosts: RefCell::default(),
         arg_buf: Vec::new(),
         kwarg_buf: Vec::new(),
     };
@@ -176,8 +204,36 @@ pub(crate) fn render(
     };
     Ok(Report {
         aborted,
-        warnings: shared.warnings,
+        warnings: shared.warnings.finish(),
     })
+}
+
+/// The key of a `cycle` group: the source of an unnamed group's values, or a named
+/// group's value (its type and text, as Shopify tells groups apart).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum CycleKey {
+    Unnamed(Arc<str>),
+    Named(&'static str, Box<str>),
+}
+
+/// A named group's key, to look up without building one.
+#[derive(Hash)]
+struct NamedGroup<'a>(&'static str, &'a str);
+
+impl indexmap::Equivalent<CycleKey> for NamedGroup<'_> {
+    fn equivalent(&self, key: &CycleKey) -> bool {
+        matches!(key, CycleKey::Named(kind, text) if *kind == self.0 && **text == *self.1)
+    }
+}
+
+impl std::hash::Hash for CycleKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            // The same hash as `NamedGroup`, so that one finds the other.
+            CycleKey::Named(kind, text) => NamedGroup(kind, text).hash(state),
+            CycleKey::Unnamed(key) => key.hash(state),
+        }
+    }
 }
 
 #[cold]
@@ -219,13 +275,10 @@ impl<'g> Renderer<'g> {
             // `Flow` goes through memory for them.
             match node {
                 Node::Text(text) => {
+                    self.room(sh, out, text.len(), fr, Span::default())?;
                     out.push_str(text);
-                    self.check_output(sh, out, fr, Span::default())?;
                 }
-                Node::Output(filtered) => {
-                    self.output(sh, fr, filtered, out)?;
-                    self.check_output(sh, out, fr, filtered.span)?;
-                }
+                Node::Output(filtered) => self.output(sh, fr, filtered, out)?,
                 Node::Assign { name, value, id } => {
                     let value = match self.filtered(sh, fr, value)?.0 {
                         // Outside a comparison `empty` and `blank` are the empty string.
@@ -251,6 +304,7 @@ impl<'g> Renderer<'g> {
         out: &mut String,
         span: Span,
     ) -> Result<Flow> {
+        self.enter(sh, fr, block, span)?;
         self.depth += 1;
         if self.depth > sh.config.limits.max_depth {
             return Err(error_at(
@@ -268,17 +322,20 @@ impl<'g> Renderer<'g> {
         flow
     }
 
-    fn check_output(&self, sh: &Shared<'_>, out: &str, fr: &Frame<'_>, span: Span) -> Result<()> {
-        let limit = sh.config.limits.max_output_bytes;
-        if out.len().saturating_sub(sh.output_base) > limit {
-            return Err(error_at(
-                fr.tpl,
-                span,
-                ErrorKind::LimitExceeded,
-                format!("output is larger than the limit of {limit} bytes"),
-            ));
-        }
-        Ok(())
+    /// Renders `body` into a buffer of its own, of at most `sink` bytes.
+    fn render_aside(
+        &mut self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        body: &Block,
+        sink: Sink,
+        span: Span,
+    ) -> Result<(String, Flow)> {
+        let mut text = String::new();
+        let outer = std::mem::replace(&mut sh.sink, sink);
+        let flow = self.nested(sh, fr, body, &mut text, span);
+        sh.sink = outer;
+        Ok((text, flow?))
     }
 
     /// The nodes [`Renderer::block`] does not handle itself.
@@ -309,74 +366,60 @@ impl<'g> Renderer<'g> {
                     return self.nested(sh, fr, body, out, Span::default());
                 }
             }
-            Node::Case { subject, arms } => return self.case(sh, fr, subject, arms, out),
+            Node::Case {
+                subject,
+                arms,
+                span,
+            } => return self.case(sh, fr, subject, arms, out, *span),
             Node::For(for_loop) => return self.for_loop(sh, fr, for_loop, out),
-            Node::Capture { name, body, id } => {
-                let mut captured = String::new();
+            Node::Capture {
+                name,
+                body,
+                id,
+                span,
+            } => {
+                let limit = sh.config.limits.max_string_bytes;
+                let sink = Sink {
+                    limit,
+                    kind: SinkKind::Capture(limit),
+                };
+                let span = *span;
                 // A `break` or `continue` inside ends the capture and goes on to the
                 // loop around it, with what was captured so far assigned.
-                let flow = self.nested(sh, fr, body, &mut captured, Span::default())?;
-                if captured.len() > sh.config.limits.max_string_bytes {
-                    return Err(error_at(
-                        fr.tpl,
-                        Span::default(),
-                        ErrorKind::LimitExceeded,
-                        format!(
-                            "captured text is larger than the string limit of {} bytes",
-                            sh.config.limits.max_string_bytes
-                        ),
-                    ));
-                }
+                let (captured, flow) = self.render_aside(sh, fr, body, sink, span)?;
+                sh.cx
+                    .budget
+                    .reserve(captured.len())
+                    .map_err(|b| breach(fr.tpl, span, b))?;
                 self.assign(fr, *id, name, Val::Owned(Value::from(captured)));
                 return Ok(flow);
             }
             Node::Counter { name, step } => {
                 let counters = &mut self.rare().counters;
-                let slot = match counters.iter().position(|(n, _)| n == name) {
-                    Some(i) => i,
-                    None => {
-                        counters.push((name.clone(), 0));
-                        counters.len() - 1
-                    }
+                let value = match counters.get_mut(&**name) {
+                    Some(value) => value,
+                    None => counters.entry(name.clone()).or_insert(0),
                 };
-                let value = &mut counters[slot].1;
-                if *step < 0 {
+                let shown = if *step < 0 {
                     *value = value.saturating_sub(1);
-                    Value::Int(*value).write_to(out);
+                    *value
                 } else {
-                    Value::Int(*value).write_to(out);
+                    let shown = *value;
                     *value = value.saturating_add(1);
-                }
+                    shown
+                };
+                self.write_val(sh, fr, &Val::Owned(Value::Int(shown)), out, Span::default())?;
             }
-            Node::Cycle { group, key, values } => {
-                let key = match group {
-                    Some(group) => {
-                        let g = self.eval(sh, fr, group)?.into_value();
-                        format!("{}:{}", g.type_name(), g.to_text())
-                    }
-                    None => format!("#{key}"),
-                };
-                let cycles = &mut self.rare().cycles;
-                let slot = match cycles.iter().position(|(k, _)| *k == key) {
-                    Some(i) => i,
-                    None => {
-                        cycles.push((key, 0));
-                        cycles.len() - 1
-                    }
-                };
-                let index = cycles[slot].1;
-                if let Some(expr) = values.get(index) {
-                    self.eval(sh, fr, expr)?.write_to(out);
-                }
-                self.rare().cycles[slot].1 = if index + 1 >= values.len() {
-                    0
-                } else {
-                    index + 1
-                };
-            }
+            Node::Cycle { group, key, values } => self.cycle(sh, fr, group, key, values, out)?,
             Node::IfChanged(body) => {
-                let mut text = String::new();
-                let flow = self.nested(sh, fr, body, &mut text, Span::default())?;
+                // The body's text goes to the output (or is dropped): it may use what
+                // is left of the buffer.
+                let sink = Sink {
+                    limit: sh.sink.limit.saturating_sub(out.len()),
+                    kind: sh.sink.kind,
+                };
+                let span = spend::block_span(body);
+                let (text, flow) = self.render_aside(sh, fr, body, sink, span)?;
                 let rare = self.rare();
                 if rare.last_changed.as_deref() != Some(text.as_str()) {
                     out.push_str(&text);
@@ -390,7 +433,15 @@ impl<'g> Renderer<'g> {
             Node::Continue => return Ok(Flow::Continue),
             Node::Abort(reason, span) => {
                 let reason = match reason {
-                    Some(expr) => Some(self.eval(sh, fr, expr)?.into_value().to_text()),
+                    Some(expr) => {
+                        let value = self.eval(sh, fr, expr)?;
+                        let value = self.owned_val(sh, fr, &value, *span)?;
+                        let text = sh
+                            .cx
+                            .text(&value)
+                            .map_err(|e| filter_error(fr.tpl, *span, "abort", e))?;
+                        Some(text.into_owned())
+                    }
                     None => None,
                 };
                 return Err(Stop(Box::new(Halt::Abort(Abort {
@@ -410,19 +461,23 @@ impl<'g> Renderer<'g> {
         subject: &Expr,
         arms: &[(Option<Vec<Expr>>, Block)],
         out: &mut String,
+        span: Span,
     ) -> Result<Flow> {
         let subject = self.eval(sh, fr, subject)?;
-        let subject = subject.value_ref();
+        let subject = self.owned_val(sh, fr, &subject, span)?;
         let mut matched = false;
         for (values, body) in arms {
-            // A `when` renders its block once for every value that matches.
+            // A `when` renders its block once for every value that matches, and each
+            // run is an iteration.
             let runs = match values {
                 None if matched => 0,
                 None => 1,
                 Some(values) => {
                     let mut hits = 0;
                     for v in values {
-                        if self.operand(sh, fr, v)?.value_ref().liquid_eq(&subject) {
+                        let v = self.operand(sh, fr, v)?;
+                        let v = self.owned(sh, fr, &v, span)?;
+                        if v.liquid_eq(&subject) {
                             hits += 1;
                         }
                     }
@@ -431,13 +486,76 @@ impl<'g> Renderer<'g> {
                 }
             };
             for _ in 0..runs {
-                let flow = self.nested(sh, fr, body, out, Span::default())?;
+                self.count_iteration(sh, fr.tpl, span)?;
+                let flow = self.nested(sh, fr, body, out, span)?;
                 if flow != Flow::Normal {
                     return Ok(flow);
                 }
             }
         }
         Ok(Flow::Normal)
+    }
+
+    /// `cycle`: the group's next value. Groups are found by key in a hash map; a new
+    /// group's key is paid for.
+    fn cycle(
+        &mut self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        group: &Option<Expr>,
+        key: &Arc<str>,
+        values: &[Expr],
+        out: &mut String,
+    ) -> Result<()> {
+        let slot = match group {
+            None => {
+                let cycles = &mut self.rare().cycles;
+                let found = cycles.get_index_of(&CycleKey::Unnamed(key.clone()));
+                match found {
+                    Some(i) => i,
+                    None => cycles.insert_full(CycleKey::Unnamed(key.clone()), 0).0,
+                }
+            }
+            Some(group) => {
+                let span = expr_span(group).unwrap_or_default();
+                let g = self.eval(sh, fr, group)?;
+                let g = self.owned_val(sh, fr, &g, span)?;
+                let text = sh
+                    .cx
+                    .text(&g)
+                    .map_err(|e| filter_error(fr.tpl, span, "cycle", e))?;
+                sh.cx
+                    .budget
+                    .tick(budget::ticks_for(text.len()))
+                    .map_err(|b| breach(fr.tpl, span, b))?;
+                let found = self
+                    .rare
+                    .as_ref()
+                    .and_then(|r| r.cycles.get_index_of(&NamedGroup(g.type_name(), &text)));
+                match found {
+                    Some(i) => i,
+                    None => {
+                        sh.cx
+                            .budget
+                            .reserve(text.len())
+                            .map_err(|b| breach(fr.tpl, span, b))?;
+                        let key = CycleKey::Named(g.type_name(), text.into());
+                        self.rare().cycles.insert_full(key, 0).0
+                    }
+                }
+            }
+        };
+        let index = self.rare().cycles[slot];
+        if let Some(expr) = values.get(index) {
+            let value = self.eval(sh, fr, expr)?;
+            self.write_val(sh, fr, &value, out, expr_span(expr).unwrap_or_default())?;
+        }
+        self.rare().cycles[slot] = if index + 1 >= values.len() {
+            0
+        } else {
+            index + 1
+        };
+        Ok(())
     }
 
     /// Writes an output's value, applying the undefined policy.
@@ -453,7 +571,7 @@ impl<'g> Renderer<'g> {
         if let (Expr::Path(path), []) = (&f.expr, f.filters.as_slice()) {
             match self.lookup(sh, fr, path)? {
                 Got::Undefined => self.undefined(sh, fr, f)?,
-                found => found.write_to(out),
+                found => self.write_got(sh, fr, &found, out, f.span)?,
             }
             return Ok(());
         }
@@ -461,8 +579,7 @@ impl<'g> Renderer<'g> {
         if undefined && !f.has_default {
             self.undefined(sh, fr, f)?;
         }
-        value.write_to(out);
-        Ok(())
+        self.write_val(sh, fr, &value, out, f.span)
     }
 
     /// An undefined value was output: an error under the strict policy, a warning
@@ -470,35 +587,27 @@ impl<'g> Renderer<'g> {
     #[cold]
     fn undefined(&self, sh: &mut Shared<'_>, fr: &Frame<'_>, f: &Filtered) -> Result<()> {
         let tpl = fr.tpl;
-        let path = undefined_path(&f.expr, &tpl.source);
         let span = expr_span(&f.expr).unwrap_or(f.span);
         match sh.config.undefined {
-            UndefinedPolicy::Strict => Err(error_at(
-                tpl,
-                span,
-                ErrorKind::UndefinedVariable,
-                format!("`{path}` is undefined; add a `default` filter or test it with `if`"),
-            )),
+            UndefinedPolicy::Strict => {
+                let path = undefined_path(&f.expr, &tpl.source);
+                Err(error_at(
+                    tpl,
+                    span,
+                    ErrorKind::UndefinedVariable,
+                    format!("`{path}` is undefined; add a `default` filter or test it with `if`"),
+                ))
+            }
             UndefinedPolicy::Lenient => {
-                let at = LineCol::of(&tpl.source, span.start as usize);
-                let seen = sh
-                    .warnings
-                    .iter()
-                    .any(|w| w.at == at && w.path == path && w.template == *tpl.name);
-                if !seen {
-                    sh.warnings.push(Warning {
-                        path,
-                        template: tpl.name.to_string(),
-                        at,
-                    });
-                }
+                let path = expr_span(&f.expr).unwrap_or(Span { start: 0, end: 0 });
+                sh.warnings.add(tpl, path, span.start);
                 Ok(())
             }
         }
     }
 }
 
-fn expr_span(expr: &Expr) -> Option<Span> {
+pub(super) fn expr_span(expr: &Expr) -> Option<Span> {
     match expr {
         Expr::Path(p) => Some(p.span),
         Expr::Range(_, _, span) => Some(*span),
@@ -519,9 +628,9 @@ fn undefined_path(expr: &Expr, source: &str) -> String {
 #[cold]
 fn filter_error(tpl: &Parsed, span: Span, name: &str, e: FilterError) -> Stop {
     let kind = match e {
-        FilterError::StringTooLarge { .. } | FilterError::ArrayTooLarge { .. } => {
-            ErrorKind::LimitExceeded
-        }
+        FilterError::StringTooLarge { .. }
+        | FilterError::ArrayTooLarge { .. }
+        | FilterError::Budget(_) => ErrorKind::LimitExceeded,
         _ => ErrorKind::Filter,
     };
     error_at(tpl, span, kind, format!("filter \"{name}\": {e}"))

@@ -87,7 +87,7 @@ impl Resolver {
                     self.block(body);
                 }
             }
-            Node::Case { subject, arms } => {
+            Node::Case { subject, arms, .. } => {
                 self.expr(subject);
                 for (values, body) in arms {
                     for v in values.iter_mut().flatten() {
@@ -125,7 +125,7 @@ impl Resolver {
                 self.filtered(value);
                 *id = self.id(name);
             }
-            Node::Capture { name, body, id } => {
+            Node::Capture { name, body, id, .. } => {
                 self.block(body);
                 *id = self.id(name);
             }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use indexmap::IndexMap;
 
 mod inspect;
-use inspect::write_object;
+use inspect::{write_object, write_object_within};
 
 /// An object: string keys in insertion order, hashed with foldhash (fast, and seeded
 /// per process so that keys from data cannot be chosen to collide).
@@ -108,6 +108,32 @@ impl Value {
             }
             Value::Date(d) => out.push_str(&d.text),
         }
+    }
+
+    /// Appends the text Liquid outputs for this value unless that would make `out`
+    /// longer than `cap` bytes. Returns `false` when it would: `out` then holds part of
+    /// the text (at most `cap` bytes and one number), and nothing past `cap` was built.
+    ///
+    /// An array of many references to one large string is cheap to hold but not to
+    /// print: this is the form of [`Value::write_to`] for values of unknown size.
+    pub fn write_within(&self, out: &mut String, cap: usize) -> bool {
+        match self {
+            Value::Str(s) => push_within(out, s, cap),
+            Value::Date(d) => push_within(out, &d.text, cap),
+            Value::Array(items) => items.iter().all(|item| item.write_within(out, cap)),
+            Value::Object(map) => write_object_within(map, out, cap),
+            scalar => {
+                scalar.write_to(out);
+                out.len() <= cap
+            }
+        }
+    }
+
+    /// The text Liquid outputs for this value, if it is at most `cap` bytes; nothing
+    /// larger than that is built.
+    pub fn to_text_within(&self, cap: usize) -> Option<String> {
+        let mut out = String::new();
+        self.write_within(&mut out, cap).then_some(out)
     }
 
     /// The text Liquid outputs for this value.
@@ -372,6 +398,14 @@ pub fn write_float(f: f64, out: &mut String) {
         let exp: i32 = exp.parse().unwrap_or(0);
         let _ = write!(out, "{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
     }
+}
+
+fn push_within(out: &mut String, s: &str, cap: usize) -> bool {
+    if out.len().saturating_add(s.len()) > cap {
+        return false;
+    }
+    out.push_str(s);
+    true
 }
 
 impl From<&str> for Value {

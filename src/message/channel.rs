@@ -40,12 +40,144 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::Channel;
+use super::outcome::{Details, Failure, FailureKind};
 
 /// The largest APNs or FCM payload, in bytes.
 pub const PUSH_PAYLOAD_LIMIT: usize = 4096;
 
+/// The most SMS segments a message may take unless [`Rules::max_sms_segments`] says
+/// otherwise: ten, the most Twilio sends (1600 characters of GSM-7).
+pub const DEFAULT_MAX_SMS_SEGMENTS: usize = 10;
+
+/// The hard rules every rendered message is held to before it may be sent
+/// ([`Message::render`](super::Message::render) applies them). Breaking one fails the
+/// record with its own kind and the numbers:
+///
+/// - a field the channel requires that rendered empty (or only white space):
+///   `empty_field`;
+/// - a push whose APNs or FCM payload is over [`Rules::max_push_payload`] bytes:
+///   `payload_too_large`;
+/// - an SMS of more than [`Rules::max_sms_segments`] segments: `too_many_segments`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    /// The largest push payload, in bytes. Default [`PUSH_PAYLOAD_LIMIT`] (4096).
+    pub max_push_payload: usize,
+    /// The most segments an SMS may take. Default [`DEFAULT_MAX_SMS_SEGMENTS`] (10).
+    pub max_sms_segments: usize,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            max_push_payload: PUSH_PAYLOAD_LIMIT,
+            max_sms_segments: DEFAULT_MAX_SMS_SEGMENTS,
+        }
+    }
+}
+
+/// A broken rule: the failure, and the field it is about (for its place).
+pub(crate) struct Broken {
+    pub failure: Box<Failure>,
+    pub field: Option<&'static str>,
+}
+
+/// Applies `rules` to the rendered `fields` of a message for `channel`: the SMS check
+/// of an SMS that keeps them, or the first rule broken.
+pub(crate) fn enforce(
+    channel: Channel,
+    rules: &Rules,
+    fields: &IndexMap<&'static str, String>,
+) -> Result<Option<SmsCheck>, Broken> {
+    for spec in channel.fields().iter().filter(|s| s.required) {
+        let text = fields.get(spec.name).map_or("", String::as_str);
+        if text.trim().is_empty() {
+            let mut failure = Failure::new(
+                FailureKind::EmptyField,
+                format!(
+                    "the {} rendered empty, and {} messages cannot be sent without one",
+                    spec.name, channel
+                ),
+            );
+            failure.help = Some(format!(
+                "give what the {} outputs a `default`, or `abort` the records that have nothing to say",
+                spec.name
+            ));
+            return Err(Broken {
+                failure: Box::new(failure),
+                field: Some(spec.name),
+            });
+        }
+    }
+    let field = |name: &str| fields.get(name).map_or("", String::as_str);
+    match channel {
+        Channel::Push => {
+            let deep_link = Some(field("deep_link")).filter(|l| !l.is_empty());
+            let (apns, fcm) = push_sizes(field("title"), field("body"), deep_link);
+            let limit = rules.max_push_payload;
+            if apns > limit || fcm > limit {
+                let failure = Failure {
+                    details: Some(Details::Payload {
+                        apns_bytes: apns,
+                        fcm_bytes: fcm,
+                        limit,
+                    }),
+                    help: Some("shorten the body (or the title): every byte of the payload counts, multi-byte characters as their UTF-8 bytes".into()),
+                    ..Failure::new(
+                        FailureKind::PayloadTooLarge,
+                        format!("the push payload is {apns} bytes for APNs and {fcm} bytes for FCM; each takes at most {limit}"),
+                    )
+                };
+                return Err(Broken {
+                    failure: Box::new(failure),
+                    field: None,
+                });
+            }
+            Ok(None)
+        }
+        Channel::Sms => {
+            let check = sms(field("body"));
+            let most = rules.max_sms_segments;
+            if check.segments > most {
+                let failure = Failure {
+                    help: Some(if check.encoding == Encoding::Ucs2 {
+                        format!(
+                            "{}; or shorten the text",
+                            SmsCheck::ucs2_reason(&check.forced_by)
+                        )
+                    } else {
+                        "shorten the text, or allow more segments".to_owned()
+                    }),
+                    ..Failure::new(
+                        FailureKind::TooManySegments,
+                        format!(
+                            "the SMS takes {} segments ({} {} of {}); at most {most} are allowed",
+                            check.segments,
+                            check.units,
+                            check.encoding.unit(),
+                            check.encoding
+                        ),
+                    )
+                };
+                let failure = Failure {
+                    details: Some(Details::Segments {
+                        max_segments: most,
+                        sms: check,
+                    }),
+                    ..failure
+                };
+                return Err(Broken {
+                    failure: Box::new(failure),
+                    field: Some("body"),
+                });
+            }
+            Ok(Some(check))
+        }
+        Channel::Email | Channel::InApp | Channel::Webhook => Ok(None),
+    }
+}
+
 /// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; nothing is wrong.
@@ -71,12 +203,12 @@ impl fmt::Display for Severity {
 }
 
 /// One finding of a channel check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Finding {
     /// Error or warning.
     pub severity: Severity,
-    /// A stable name: `push-payload-too-large`, `push-too-long`, `sms-ucs2`,
-    /// `sms-segments`.
+    /// A stable name: `payload_too_large`, `push_too_long`, `sms_ucs2`,
+    /// `sms_segments`.
     pub code: &'static str,
     /// The field it is about, when it is about one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,7 +218,7 @@ pub struct Finding {
 }
 
 /// The checks of one rendered message.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ChannelReport {
     /// The push payloads and lengths, for a push message.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -128,7 +260,7 @@ pub fn check(channel: Channel, fields: &IndexMap<&'static str, String>) -> Chann
 }
 
 /// A push message's payloads and lengths.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PushCheck {
     /// The APNs payload (compact JSON).
     pub apns: String,
@@ -147,6 +279,37 @@ const PUSH_LENGTHS: [(&str, &str, usize); 4] = [
     ("Android", "title", 65),
     ("Android", "body", 240),
 ];
+
+/// The sizes in bytes of the APNs and FCM payloads of a push, as [`push`] builds them,
+/// without building them.
+pub fn push_sizes(title: &str, body: &str, deep_link: Option<&str>) -> (usize, usize) {
+    let (title, body) = (json_len(title), json_len(body));
+    let link = deep_link.map(json_len);
+    // {"aps":{"alert":{"title":T,"body":B}}} and ,"deep_link":L before the last brace.
+    let apns = r#"{"aps":{"alert":{"title":,"body":}}}"#.len()
+        + title
+        + body
+        + link.map_or(0, |l| r#","deep_link":"#.len() + l);
+    // {"message":{"notification":{"title":T,"body":B}}} and ,"data":{"deep_link":L}.
+    let fcm = r#"{"message":{"notification":{"title":,"body":}}}"#.len()
+        + title
+        + body
+        + link.map_or(0, |l| r#","data":{"deep_link":}"#.len() + l);
+    (apns, fcm)
+}
+
+/// The length in bytes of `text` as a compact JSON string, quotes included (as
+/// serde_json escapes it: `"`, `\\` and control characters).
+fn json_len(text: &str) -> usize {
+    2 + text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
 
 /// Builds the APNs and FCM payloads of a push with this title, body and deep link.
 pub fn push(title: &str, body: &str, deep_link: Option<&str>) -> PushCheck {
@@ -175,7 +338,7 @@ impl PushCheck {
             if payload.len() > PUSH_PAYLOAD_LIMIT {
                 findings.push(Finding {
                     severity: Severity::Error,
-                    code: "push-payload-too-large",
+                    code: "payload_too_large",
                     field: None,
                     message: format!(
                         "the {service} payload is {} bytes; {service} takes at most {PUSH_PAYLOAD_LIMIT}",
@@ -192,7 +355,7 @@ impl PushCheck {
             if chars > most {
                 findings.push(Finding {
                     severity: Severity::Warning,
-                    code: "push-too-long",
+                    code: "push_too_long",
                     field: Some(name),
                     message: format!(
                         "the {name} is {chars} characters; {platform} shows about {most} before cutting it off"
@@ -205,7 +368,7 @@ impl PushCheck {
 }
 
 /// An SMS encoding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 pub enum Encoding {
     /// The GSM 03.38 7-bit alphabet.
     #[serde(rename = "GSM-7")]
@@ -256,7 +419,7 @@ impl fmt::Display for Encoding {
 }
 
 /// An SMS body's encoding, length and segments.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SmsCheck {
     /// GSM-7 or UCS-2.
     pub encoding: Encoding,
@@ -333,25 +496,33 @@ pub fn sms(text: &str) -> SmsCheck {
 }
 
 impl SmsCheck {
+    /// Why an SMS is UCS-2: `'🎉' (U+1F389) is not in GSM-7`.
+    fn ucs2_reason(forced_by: &[char]) -> String {
+        let names: Vec<String> = forced_by.iter().map(|c| describe(*c)).collect();
+        format!(
+            "{} not in GSM-7",
+            list(&names, if names.len() == 1 { "is" } else { "are" })
+        )
+    }
+
     /// Warnings: UCS-2 (naming the characters that forced it), more than one segment.
     pub fn findings(&self) -> Vec<Finding> {
         let mut findings = Vec::new();
         if self.encoding == Encoding::Ucs2 {
-            let names: Vec<String> = self.forced_by.iter().map(|c| describe(*c)).collect();
             findings.push(Finding {
                 severity: Severity::Warning,
-                code: "sms-ucs2",
+                code: "sms_ucs2",
                 field: Some("body"),
                 message: format!(
-                    "{} not in GSM-7, so the SMS is sent as UCS-2: 70 characters a segment instead of 160",
-                    list(&names, if names.len() == 1 { "is" } else { "are" })
+                    "{}, so the SMS is sent as UCS-2: 70 characters a segment instead of 160",
+                    SmsCheck::ucs2_reason(&self.forced_by)
                 ),
             });
         }
         if self.segments > 1 {
             findings.push(Finding {
                 severity: Severity::Warning,
-                code: "sms-segments",
+                code: "sms_segments",
                 field: Some("body"),
                 message: format!(
                     "{} {} of {} take {} segments, each billed as one SMS",
@@ -363,6 +534,26 @@ impl SmsCheck {
             });
         }
         findings
+    }
+}
+
+/// `UCS-2 (forced by '🎉' (U+1F389)), 48 characters, 49 code units, 1 segment`.
+impl fmt::Display for SmsCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.encoding)?;
+        if !self.forced_by.is_empty() {
+            let chars: Vec<String> = self.forced_by.iter().map(|c| describe(*c)).collect();
+            write!(f, " (forced by {})", chars.join(", "))?;
+        }
+        write!(
+            f,
+            ", {} characters, {} {}, {} segment{}",
+            self.characters,
+            self.units,
+            self.encoding.unit(),
+            self.segments,
+            if self.segments == 1 { "" } else { "s" }
+        )
     }
 }
 
@@ -403,7 +594,7 @@ mod tests {
             (check.characters, check.units, check.segments),
             (161, 161, 2)
         );
-        assert_eq!(check.findings()[0].code, "sms-segments");
+        assert_eq!(check.findings()[0].code, "sms_segments");
     }
 
     #[test]
@@ -437,13 +628,13 @@ mod tests {
         assert_eq!((check.characters, check.units, check.segments), (71, 72, 2));
         assert_eq!(check.forced_by, vec!['🎁']);
         let findings = check.findings();
-        assert_eq!(findings[0].code, "sms-ucs2");
+        assert_eq!(findings[0].code, "sms_ucs2");
         assert!(
             findings[0]
                 .message
                 .starts_with("'🎁' (U+1F381) is not in GSM-7")
         );
-        assert_eq!(findings[1].code, "sms-segments");
+        assert_eq!(findings[1].code, "sms_segments");
     }
 
     #[test]
@@ -521,6 +712,25 @@ mod tests {
             errors[0].message,
             "the FCM payload is 4097 bytes; FCM takes at most 4096"
         );
+    }
+
+    #[test]
+    fn push_sizes_match_the_payloads_byte_for_byte() {
+        for (title, body, link) in [
+            ("Hi", "Body", None),
+            (
+                "Hi \"you\"",
+                "a\\b\n\t\u{1}\u{7f}₹🎉",
+                Some("shop://x?a=\"1\""),
+            ),
+            ("", "", Some("")),
+        ] {
+            let built = push(title, body, link);
+            assert_eq!(
+                push_sizes(title, body, link),
+                (built.apns.len(), built.fcm.len())
+            );
+        }
     }
 
     #[test]

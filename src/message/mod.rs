@@ -12,24 +12,33 @@
 //! body = "Use {{ Event['Coupon Code'] }} before {{ Event['Coupon Expiry Date'] | date: '%d %b' }}"
 //! ```
 //!
-//! The fields each channel takes are in [`Channel::fields`].
+//! The fields each channel takes are in [`Channel::fields`]. Loading a message reports
+//! every problem of the file at once ([`MessageError::problems`]), each placed in the
+//! file; rendering applies the channel's [`Rules`] (push payload size, SMS segments,
+//! empty required fields) to what was rendered, and places every position of the
+//! outcome in the file too.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
-use indexmap::IndexMap;
-
-use crate::liquid::{Environment, Error as LiquidError, ErrorKind, Template};
+use crate::liquid::{Environment, Error as LiquidError, LineCol, Span, Template};
 use crate::promo::record::Record;
-use crate::promo::schema::EventKind;
+use crate::promo::schema::{self, EventKind};
 
 pub mod channel;
+pub(crate) mod file;
 mod outcome;
 
-pub use outcome::{FieldWarning, Outcome};
+pub use channel::Rules;
+pub use file::Problem;
+pub use outcome::{Details, Failure, FailureKind, Outcome, Warning};
+
+use file::{FieldMap, SourceFile};
 
 /// Where a message is sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
     /// A mobile push notification.
@@ -105,7 +114,8 @@ impl Channel {
         }
     }
 
-    fn from_name(name: &str) -> Option<Channel> {
+    /// The channel called `name` in message files.
+    pub fn from_name(name: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.name() == name)
     }
 }
@@ -123,6 +133,19 @@ pub struct Field {
     pub name: &'static str,
     /// The compiled template.
     pub template: Template,
+    /// How positions in the template map to the message file.
+    place: FieldPlace,
+}
+
+/// How positions in a field's template map to the file the author edits.
+#[derive(Clone, Debug)]
+enum FieldPlace {
+    /// The template is the file (a bare template).
+    Whole,
+    /// The template is a string in the file, byte by byte.
+    Mapped(Arc<FieldMap>),
+    /// The string could not be mapped: every position is the value's start.
+    At(Span),
 }
 
 /// A compiled campaign message.
@@ -136,142 +159,134 @@ pub struct Message {
     pub channel: Option<Channel>,
     /// The fields, in the channel's order.
     pub fields: Vec<Field>,
+    /// The channel rules rendered messages are held to.
+    pub rules: Rules,
+    file: Arc<SourceFile>,
 }
 
-/// Why a message could not be loaded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum MessageError {
-    /// The file is not valid TOML, or has the wrong shape.
-    #[error("{name}: {message}")]
-    Toml {
-        /// The message name.
-        name: String,
-        /// The TOML parser's description, with its place.
-        message: String,
-    },
-    /// A value is not one the message format allows.
-    #[error("{name}: {what}: expected {expected}, found {found:?}")]
-    Invalid {
-        /// The message name.
-        name: String,
-        /// Which setting.
-        what: &'static str,
-        /// What is allowed.
-        expected: String,
-        /// What came.
-        found: String,
-    },
-    /// A field's template does not compile.
-    #[error("{name}: field \"{field}\": {error}")]
-    Template {
-        /// The message name.
-        name: String,
-        /// The field.
-        field: &'static str,
-        /// The compile error.
-        error: LiquidError,
-    },
+/// Why a message could not be loaded: every problem of the file, each placed in it.
+///
+/// `{}` prints the first problem on one line (with a count of the others); `{:#}`
+/// prints every problem as rustc prints its errors, with the file's lines.
+#[derive(Clone, Debug)]
+pub struct MessageError {
+    file: Arc<SourceFile>,
+    problems: Vec<Problem>,
 }
 
 impl MessageError {
-    /// The template compile error behind this error, if that is what it is.
-    pub fn liquid(&self) -> Option<&LiquidError> {
-        match self {
-            MessageError::Template { error, .. } => Some(error),
-            _ => None,
+    /// The message's name (its file name).
+    pub fn name(&self) -> &str {
+        &self.file.name
+    }
+
+    /// Every problem, in file order (never empty).
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The first problem as the `failed` outcome a render of the message gives.
+    pub fn failure(&self) -> Failure {
+        let p = &self.problems[0];
+        Failure {
+            help: p.help.clone(),
+            field: p.field.clone().map(Cow::Owned),
+            at: p.at,
+            field_at: p.field_at,
+            file: Some(self.file.name.clone()),
+            span: p.span,
+            ..Failure::new(p.kind, p.message.clone())
+        }
+    }
+
+    /// Every problem as rustc prints its errors, with the file's lines and carets.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        for p in &self.problems {
+            let report = file::report(&self.file, p);
+            out.push_str(&report);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl fmt::Display for MessageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return f.write_str(self.report().trim_end());
+        }
+        let p = &self.problems[0];
+        match p.at {
+            Some(at) => write!(f, "{}:{at}: {}", self.file.name, p.message)?,
+            None => write!(f, "{}: {}", self.file.name, p.message)?,
+        }
+        if let Some(help) = &p.help {
+            write!(f, "; {help}")?;
+        }
+        match self.problems.len() {
+            1 => Ok(()),
+            2 => write!(f, " (and 1 more problem)"),
+            n => write!(f, " (and {} more problems)", n - 1),
         }
     }
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MessageFile {
-    #[serde(default)]
-    event: Option<String>,
-    #[serde(default)]
-    events: Vec<String>,
-    channel: String,
-    fields: IndexMap<String, String>,
-}
+impl std::error::Error for MessageError {}
 
 impl Message {
     /// Loads a message from the text of a TOML message file called `name`.
     pub fn from_toml(name: &str, text: &str, env: &Environment) -> Result<Message, MessageError> {
-        let file: MessageFile = toml::from_str(text).map_err(|e| MessageError::Toml {
-            name: name.to_owned(),
-            message: e.to_string().trim_end().replace('\n', " "),
-        })?;
-        let invalid = |what, expected: String, found: &str| MessageError::Invalid {
-            name: name.to_owned(),
-            what,
-            expected,
-            found: found.to_owned(),
-        };
-        let channel = Channel::from_name(&file.channel).ok_or_else(|| {
-            let names: Vec<_> = Channel::ALL.iter().map(|c| c.name()).collect();
-            invalid(
-                "channel",
-                format!("one of {}", names.join(", ")),
-                &file.channel,
-            )
-        })?;
-        let mut events = Vec::new();
-        for event in file.event.iter().chain(&file.events) {
-            let kind = EventKind::from_name(event).ok_or_else(|| {
-                invalid(
-                    "event",
-                    format!(
-                        "one of the six promo events (did you mean {:?}?)",
-                        EventKind::nearest(event).name()
-                    ),
-                    event,
-                )
-            })?;
-            if !events.contains(&kind) {
-                events.push(kind);
-            }
+        let loaded = file::load(name, text, env);
+        if !loaded.problems.is_empty() {
+            return Err(MessageError {
+                file: loaded.file,
+                problems: loaded.problems,
+            });
         }
-        if events.is_empty() {
-            return Err(invalid(
-                "event",
-                "`event = \"...\"` or `events = [...]`".into(),
-                "",
-            ));
+        let channel = loaded.channel.unwrap_or(Channel::Webhook);
+        let mut compiled: Vec<(&'static str, Template, FieldPlace)> = Vec::new();
+        for field in loaded.fields {
+            let (Some(spec), Ok(template)) = (field.spec, field.compiled) else {
+                continue;
+            };
+            let place = match (field.map, field.value_span) {
+                (Some(map), _) => FieldPlace::Mapped(map),
+                (None, span) => FieldPlace::At(span.unwrap_or_default()),
+            };
+            compiled.push((spec.name, template, place));
         }
-        let specs = channel.fields();
-        if let Some(unknown) = file
-            .fields
-            .keys()
-            .find(|k| !specs.iter().any(|s| s.name == k.as_str()))
-        {
-            let allowed: Vec<_> = specs.iter().map(|s| s.name).collect();
-            return Err(invalid(
-                "field",
-                format!("a {channel} field ({})", allowed.join(", ")),
-                unknown,
-            ));
-        }
-        let mut fields = Vec::new();
-        for spec in specs {
-            match file.fields.get(spec.name) {
-                Some(source) => fields.push(compile_field(env, name, spec.name, source)?),
-                None if spec.required => {
-                    return Err(invalid(
-                        "fields",
-                        format!("a \"{}\" field, which {channel} messages need", spec.name),
-                        "",
-                    ));
-                }
-                None => {}
-            }
-        }
+        // In the channel's order, whatever the file's.
+        let fields = channel
+            .fields()
+            .iter()
+            .filter_map(|spec| {
+                let i = compiled.iter().position(|(n, ..)| *n == spec.name)?;
+                let (name, template, place) = compiled.swap_remove(i);
+                Some(Field {
+                    name,
+                    template,
+                    place,
+                })
+            })
+            .collect();
         Ok(Message {
-            name: Arc::from(name),
-            events,
+            name: loaded.file.name.clone(),
+            events: loaded.events,
             channel: Some(channel),
             fields,
+            rules: Rules::default(),
+            file: loaded.file,
         })
+    }
+
+    /// Loads a message file (`.toml`), or a bare Liquid template (any other name).
+    pub fn load(name: &str, text: &str, env: &Environment) -> Result<Message, MessageError> {
+        if name.ends_with(".toml") {
+            Message::from_toml(name, text, env)
+        } else {
+            Message::from_template(name, text, env)
+        }
     }
 
     /// A bare Liquid template as a message with one field, `text`, for any event.
@@ -280,12 +295,45 @@ impl Message {
         source: &str,
         env: &Environment,
     ) -> Result<Message, MessageError> {
+        let file = Arc::new(SourceFile::new(name, source));
+        let template = env.compile("text", source).map_err(|e| {
+            let mut errors = env.errors("text", source);
+            if errors.is_empty() {
+                errors.push(e);
+            }
+            MessageError {
+                problems: errors
+                    .iter()
+                    .map(|e| Problem {
+                        kind: FailureKind::from(e.kind()),
+                        message: e.message().to_owned(),
+                        help: e.help().map(str::to_owned),
+                        field: Some("text".to_owned()),
+                        span: e.span(),
+                        at: e.line_col(),
+                        field_at: e.line_col(),
+                    })
+                    .collect(),
+                file: file.clone(),
+            }
+        })?;
         Ok(Message {
-            name: Arc::from(name),
+            name: file.name.clone(),
             events: Vec::new(),
             channel: None,
-            fields: vec![compile_field(env, name, "text", source)?],
+            fields: vec![Field {
+                name: "text",
+                template,
+                place: FieldPlace::Whole,
+            }],
+            rules: Rules::default(),
+            file,
         })
+    }
+
+    /// The message's file: its TOML text, or a bare template's source.
+    pub fn source(&self) -> &str {
+        &self.file.text
     }
 
     /// Whether the message is for records of `event`.
@@ -293,22 +341,33 @@ impl Message {
         self.events.is_empty() || self.events.contains(&event)
     }
 
-    /// Renders every field against `record`.
+    /// Renders every field against `record`, then holds the result to the channel's
+    /// rules, the message's [`Message::rules`].
     pub fn render(&self, record: &Record<'_>) -> Outcome {
-        self.render_reusing(record, None)
+        self.render_full(record, None, &self.rules)
+    }
+
+    /// Renders like [`Message::render`], holding the result to `rules` instead.
+    pub fn render_with(&self, record: &Record<'_>, rules: &Rules) -> Outcome {
+        self.render_full(record, None, rules)
     }
 
     /// Renders like [`Message::render`], into the buffers of `spare`, an outcome this
     /// message rendered before and that is done with: a loop over many records keeps
     /// its field texts' allocations from one record to the next.
     pub fn render_reusing(&self, record: &Record<'_>, spare: Option<Outcome>) -> Outcome {
+        self.render_full(record, spare, &self.rules)
+    }
+
+    fn render_full(&self, record: &Record<'_>, spare: Option<Outcome>, rules: &Rules) -> Outcome {
         if !self.accepts(record.event.kind) {
-            return Outcome::wrong_event(self, record.event.kind);
+            return self.wrong_event(record.event.kind);
         }
         let (mut fields, mut warnings) = match spare {
             Some(Outcome::Rendered {
                 mut fields,
                 mut warnings,
+                ..
             }) if fields.keys().eq(self.fields.iter().map(|f| &f.name)) => {
                 fields.values_mut().for_each(String::clear);
                 warnings.clear();
@@ -319,58 +378,149 @@ impl Message {
                 (fields.collect(), Vec::new())
             }
         };
+        // One deadline for all the fields of the message.
+        let deadline = self
+            .fields
+            .first()
+            .and_then(|f| f.template.limits().deadline)
+            .map(|limit| Instant::now() + limit);
         for (field, (_, text)) in self.fields.iter().zip(fields.iter_mut()) {
-            match field.template.render(record, text) {
+            let rendered = match deadline {
+                Some(at) => field.template.render_until(record, text, at),
+                None => field.template.render(record, text),
+            };
+            match rendered {
                 Ok(report) => {
                     if let Some(abort) = report.aborted {
                         return Outcome::Aborted {
                             reason: abort.reason,
                             field: field.name,
-                            at: abort.at,
+                            at: self.file_at(field, &abort.template, abort.at),
+                            field_at: abort.at,
                         };
                     }
-                    warnings.extend(report.warnings.into_iter().map(|w| FieldWarning {
-                        field: field.name,
-                        path: w.path,
-                        at: w.at,
+                    warnings.extend(report.warnings.into_iter().map(|w| {
+                        Warning::UndefinedVariable {
+                            field: field.name,
+                            at: self.file_at(field, &w.template, w.at),
+                            path: w.path,
+                            field_at: w.at,
+                        }
                     }));
                 }
-                Err(e) => return Outcome::from_error(field.name, &e),
+                Err(e) => return Outcome::from(self.failure(field, &e)),
             }
         }
-        Outcome::Rendered { fields, warnings }
+        for (key, _) in &record.event.custom {
+            if schema::lookup_input(key).is_none() {
+                if let Some(id) = schema::suggest_property(key) {
+                    warnings.push(Warning::UnknownProperty {
+                        property: key.to_string(),
+                        suggestion: id.property().name,
+                    });
+                }
+            }
+        }
+        let sms = match self.channel {
+            Some(channel) => match channel::enforce(channel, rules, &fields) {
+                Ok(sms) => sms,
+                Err(broken) => return Outcome::Failed(self.broken(broken)),
+            },
+            None => None,
+        };
+        Outcome::Rendered {
+            fields,
+            warnings,
+            sms,
+        }
     }
-}
 
-fn compile_field(
-    env: &Environment,
-    message: &str,
-    field: &'static str,
-    source: &str,
-) -> Result<Field, MessageError> {
-    let template = env
-        .compile(field, source)
-        .map_err(|error| MessageError::Template {
-            name: message.to_owned(),
-            field,
-            error,
-        })?;
-    Ok(Field {
-        name: field,
-        template,
-    })
-}
+    fn wrong_event(&self, event: EventKind) -> Outcome {
+        let names: Vec<&str> = self.events.iter().map(|e| e.name()).collect();
+        Outcome::failed(
+            FailureKind::WrongEvent,
+            format!(
+                "message {} is for {}, not for {:?}",
+                self.name,
+                names.join(" and "),
+                event.name()
+            ),
+        )
+    }
 
-/// The kind of a failure, as outcomes name it.
-pub fn failure_kind(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Syntax => "syntax",
-        ErrorKind::UnknownTag => "unknown_tag",
-        ErrorKind::UnknownFilter => "unknown_filter",
-        ErrorKind::UndefinedVariable => "undefined_variable",
-        ErrorKind::Filter => "filter",
-        ErrorKind::Type => "type",
-        ErrorKind::PartialNotFound => "partial_not_found",
-        ErrorKind::LimitExceeded => "limit_exceeded",
+    /// The line and column in the message file of `at` in `field`'s template (or, for
+    /// a place in a partial, in the partial).
+    fn file_at(&self, field: &Field, template: &str, at: LineCol) -> LineCol {
+        if template != field.template.name() {
+            return at;
+        }
+        match &field.place {
+            FieldPlace::Whole => at,
+            FieldPlace::Mapped(map) => {
+                let offset = at.offset_in(field.template.source());
+                self.file.at(map.offset(offset))
+            }
+            FieldPlace::At(span) => self.file.at(span.start as usize),
+        }
+    }
+
+    /// The bytes of the message file of `span` in `field`'s template.
+    fn file_span(&self, field: &Field, span: Span) -> Span {
+        match &field.place {
+            FieldPlace::Whole => span,
+            FieldPlace::Mapped(map) => map.span(span),
+            FieldPlace::At(at) => *at,
+        }
+    }
+
+    /// A render error of `field` as a failure placed in the file.
+    fn failure(&self, field: &Field, e: &LiquidError) -> Failure {
+        let in_field = e.template().is_none_or(|t| t == field.template.name());
+        let mut failure = Failure {
+            help: e.help().map(str::to_owned),
+            field: Some(Cow::Borrowed(field.name)),
+            ..Failure::new(FailureKind::from(e.kind()), e.message())
+        };
+        if in_field {
+            failure.file = Some(self.file.name.clone());
+            failure.field_at = e.line_col();
+            if let Some(span) = e.span() {
+                let span = self.file_span(field, span);
+                failure.span = Some(span);
+                failure.at = Some(self.file.at(span.start as usize));
+            }
+        } else {
+            // In a partial: its own file and place.
+            failure.file = e.template().map(Arc::from);
+            failure.at = e.line_col();
+        }
+        failure
+    }
+
+    /// A broken channel rule as a failure, placed at its field's value.
+    fn broken(&self, broken: channel::Broken) -> Box<Failure> {
+        let mut failure = broken.failure;
+        failure.file = Some(self.file.name.clone());
+        if let Some(name) = broken.field {
+            failure.field = Some(Cow::Borrowed(name));
+            if let Some(field) = self.fields.iter().find(|f| f.name == name) {
+                let span = self.file_span(field, Span::at(0, 0));
+                failure.span = Some(span);
+                failure.at = Some(self.file.at(span.start as usize));
+                failure.field_at = Some(LineCol { line: 1, col: 1 });
+            }
+        }
+        failure
+    }
+
+    /// A failure of this message as rustc prints its errors, with the line of the
+    /// message file it is on and carets under the place.
+    pub fn report(&self, failure: &Failure) -> String {
+        let in_file = failure
+            .file
+            .as_deref()
+            .is_none_or(|f| f == &*self.file.name);
+        let span = failure.span.filter(|_| in_file);
+        file::report_failure(&self.file, failure, span)
     }
 }

@@ -59,7 +59,7 @@ fn string_arg<'v>(
         Some(other) => Err(FilterError::InvalidArgument {
             position: "1".into(),
             expected: what,
-            found: other.to_text(),
+            found: filters::describe(other),
         }),
         None => Err(FilterError::ArgumentCount {
             min: 1,
@@ -89,7 +89,7 @@ fn time_zone(input: &Value, args: &Args<'_>, account: Tz) -> Result<Value, Filte
     let zone = Tz::from_str(&name).map_err(|_| FilterError::InvalidArgument {
         position: "1".into(),
         expected: "an IANA time zone name such as \"Asia/Kolkata\"",
-        found: format!("{name:?}"),
+        found: filters::describe(&Value::str(&name)),
     })?;
     Ok(match instant(input, args, account) {
         Some(at) => {
@@ -161,14 +161,15 @@ fn group(int: &str, indian: bool) -> String {
 
 fn number_with_delimiter(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
     args.expect_count(0, 1)?;
-    let indian = match args.get(0).map(Value::to_str).as_deref() {
-        None | Some("western") | Some("international") => false,
-        Some("indian") => true,
+    let indian = match args.get(0) {
+        None => false,
+        Some(Value::Str(s)) if matches!(&**s, "western" | "international") => false,
+        Some(Value::Str(s)) if &**s == "indian" => true,
         Some(other) => {
             return Err(FilterError::InvalidArgument {
                 position: "1".into(),
                 expected: "\"indian\" or \"western\"",
-                found: format!("{other:?}"),
+                found: filters::describe(other),
             });
         }
     };
@@ -249,7 +250,7 @@ fn money(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
         return Err(FilterError::InvalidArgument {
             position: "1".into(),
             expected: "a currency code: INR, USD, EUR, GBP, JPY, AED or SGD",
-            found: format!("{code:?}"),
+            found: filters::describe(&Value::str(&code)),
         });
     };
     let Some((negative, int, frac)) = decimal_parts(input, Some(currency.decimals)) else {

@@ -1,5 +1,9 @@
 //! The user's profile, read lazily: a profile is often most of a record (an order
 //! history, addresses, preferences) while a message reads two or three of its fields.
+//!
+//! Lazy is not lenient: every field is checked against the record rule (see
+//! [`strict`](super::strict)) when the record is read, so a field that breaks it fails
+//! the record whether a message reads it or not, and a field read later always parses.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -9,11 +13,13 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde_json::value::RawValue;
 use serde_json_borrow::{KeyStrType, Map, Value as Json};
 
+use super::strict::{self, Breach, Check, Duplicate, Keys};
+
 /// The user's profile as given (`profileData`), nested objects and arrays included.
 ///
-/// Reading a record finds the profile's fields and checks that all of it is JSON, but
-/// parses a field's value only the first time it is looked up, once. A field the message
-/// never reads costs a scan of its text.
+/// Reading a record finds the profile's fields and checks all of it against the record
+/// rule, but parses a field's value only the first time it is looked up, once. A field the
+/// message never reads costs two scans of its text: one to find it, one to check it.
 #[derive(Clone, Debug, Default)]
 pub struct Profile<'a> {
     fields: Vec<(Cow<'a, str>, Lazy<'a>)>,
@@ -30,7 +36,8 @@ struct Lazy<'a> {
 impl<'a> Lazy<'a> {
     fn get(&self) -> &Json<'a> {
         self.value.get_or_init(|| {
-            // The text was checked when the record was read, so this parse succeeds.
+            // The text was checked against the record rule when the record was read, so
+            // this parse succeeds; `Null` is never reached.
             self.text
                 .and_then(|text| serde_json::from_str(text).ok())
                 .unwrap_or(Json::Null)
@@ -39,7 +46,7 @@ impl<'a> Lazy<'a> {
 }
 
 impl<'a> Profile<'a> {
-    /// The value of the field `name` (the first, if the profile has it twice).
+    /// The value of the field `name`.
     pub fn get(&self, name: &str) -> Option<&Json<'a>> {
         self.fields
             .iter()
@@ -80,20 +87,51 @@ impl<'a> Profile<'a> {
 }
 
 /// Reads `profileData` from a record line: a profile, `None` for `null`, or the
-/// description of what came instead of an object (for the record's error).
-pub(super) struct ProfileSeed;
+/// description of what came instead of an object (for the record's error). A breach of
+/// the record rule inside it is left in `found`, its place starting at the field.
+pub(super) struct ProfileSeed<'f, 'de> {
+    /// Where a breach is left.
+    pub found: &'f mut Option<Breach<'de>>,
+}
 
-impl<'de> DeserializeSeed<'de> for ProfileSeed {
+/// How deep a profile field's value may nest: the record and `profileData` are two levels.
+const FIELD_DEPTH: u8 = strict::MAX_DEPTH - 2;
+
+impl<'de> DeserializeSeed<'de> for ProfileSeed<'_, 'de> {
     type Value = Result<Option<Profile<'de>>, String>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(ProfileVisitor)
+        deserializer.deserialize_any(self)
     }
 }
 
-struct ProfileVisitor;
+/// Checks one field's text against the record rule: serde_json reads it again, on its
+/// own, so its errors are placed in the field's text.
+fn check_field<'de>(text: &'de str, found: &mut Option<Breach<'de>>) -> Result<(), ()> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let check = Check {
+        depth_left: FIELD_DEPTH,
+        found: &mut *found,
+    };
+    match check.deserialize(&mut de).and_then(|()| de.end()) {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            match found {
+                None => *found = Some(Breach::Json { error, text }),
+                // Placed where serde_json would place it reading the whole record.
+                Some(Breach::TooDeep) => {
+                    if let Some(at) = strict::too_deep_at(text, FIELD_DEPTH) {
+                        *found = Some(Breach::Deep { text, at });
+                    }
+                }
+                Some(_) => {}
+            }
+            Err(())
+        }
+    }
+}
 
-impl<'de> Visitor<'de> for ProfileVisitor {
+impl<'de> Visitor<'de> for ProfileSeed<'_, 'de> {
     type Value = Result<Option<Profile<'de>>, String>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -102,13 +140,24 @@ impl<'de> Visitor<'de> for ProfileVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut fields = Vec::new();
+        let mut keys = Keys::default();
         while let Some(key) = map.next_key::<KeyStrType<'de>>()? {
+            let key = Cow::from(key);
+            if !keys.insert(key.clone()) {
+                let duplicate = Duplicate::new(&key).inside_key("profileData");
+                return Err(strict::report(self.found, Breach::Duplicate(duplicate)));
+            }
             let text: &'de RawValue = map.next_value()?;
+            if check_field(text.get(), self.found).is_err() {
+                strict::within(self.found, &key);
+                strict::within(self.found, "profileData");
+                return Err(serde::de::Error::custom(strict::BREACH));
+            }
             let lazy = Lazy {
                 text: Some(text.get()),
                 value: OnceLock::new(),
             };
-            fields.push((Cow::from(key), lazy));
+            fields.push((key, lazy));
         }
         Ok(Ok(Some(Profile { fields })))
     }
@@ -151,9 +200,13 @@ mod tests {
 
     #[test]
     fn fields_are_parsed_when_first_read() {
-        let text = r#"{"Name": "Asha", "orders": [{"id": 1}, {"id": 2}], "Name": "Second"}"#;
+        let text = r#"{"Name": "Asha", "orders": [{"id": 1}, {"id": 2}], "Tier": "gold"}"#;
         let mut de = serde_json::Deserializer::from_str(text);
-        let profile = ProfileSeed.deserialize(&mut de).unwrap().unwrap().unwrap();
+        let profile = ProfileSeed { found: &mut None }
+            .deserialize(&mut de)
+            .unwrap()
+            .unwrap()
+            .unwrap();
         assert!(profile.fields.iter().all(|(_, v)| v.value.get().is_none()));
         assert_eq!(profile.get("Name"), Some(&Json::Str("Asha".into())));
         assert_eq!(profile.len(), 3);
@@ -166,7 +219,7 @@ mod tests {
     fn what_is_not_an_object_is_described() {
         let read = |text: &str| {
             let mut de = serde_json::Deserializer::from_str(text);
-            ProfileSeed
+            ProfileSeed { found: &mut None }
                 .deserialize(&mut de)
                 .unwrap()
                 .map(|p| p.map(|p| p.len()))

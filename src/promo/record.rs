@@ -13,16 +13,43 @@
 //! time in the account's time zone. A `null` property counts as missing. Properties
 //! the schema does not know, or that the event does not carry, are kept as custom
 //! properties under the name they came with.
+//!
+//!
+//! # The record rule
+//!
+//! A record that [`Record::parse`] or [`Record::from_json`] accepts guarantees, for the
+//! **whole** record (top-level fields the product ignores, `evtData`, `profileData`,
+//! every nested object and array):
+//!
+//! 1. it is one JSON value (RFC 8259) and nothing follows it;
+//! 2. no object has the same key twice, keys compared after unescaping (`"a"` and
+//!    `"\u0061"` are the same key); a second one is [`RecordError::DuplicateKey`],
+//!    naming the key and the object it is in;
+//! 3. every number is finite as an `f64` (`1e400` is an error; integers beyond 64 bits
+//!    are read as serde_json reads them);
+//! 4. every string is Unicode: no lone surrogate (`"\ud800"`);
+//! 5. arrays and objects nest at most 127 deep, the record itself counted (serde_json's
+//!    limit).
+//!
+//! Breaking 1, 3, 4 or 5 is [`RecordError::Json`], serde_json's message with the line
+//! and column in the record's text, wherever in the record it is.
+//!
+//! So the outcome of a record never depends on which fields a message reads: the
+//! profile is kept as text and each field parsed only when a template reads it (see
+//! [`Profile`]), and a reader that skips what no message reads must still check it
+//! against this rule. A record valid for one message is valid for every message, and a
+//! value that cannot be read fails the record, never renders as undefined.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json_borrow::{KeyStrType, Value as Json};
 
 use super::profile::{Profile, ProfileSeed};
-use super::schema::{self, DataType, EventKind, PROPERTY_COUNT, PropertyId};
+use super::schema::{self, DataType, EventKind, PROPERTY_COUNT, Presence, PropertyId};
+use super::strict::{self, Breach, Check, Duplicate, Keys};
 
 /// Why a record was refused. The message says what was expected and what came; the
 /// caller adds which record it was.
@@ -50,14 +77,27 @@ pub enum RecordError {
     MissingEvent,
     /// `evtName` is not one of the six events.
     #[error(
-        "unknown event {name:?}: expected one of {}; did you mean {nearest:?}?",
-        event_list()
+        "unknown event {name:?}: expected one of {}{}",
+        event_list(),
+        suggestion.map_or(String::new(), |s| format!("; did you mean {s:?}?"))
     )]
     UnknownEvent {
         /// The name that came.
         name: String,
-        /// The closest known event.
-        nearest: &'static str,
+        /// The event it is a slip of, if it is close to one.
+        suggestion: Option<&'static str>,
+    },
+    /// Properties the event always carries are missing (or `null`).
+    #[error(
+        "missing required propert{} of {event:?}: {}",
+        if missing.len() == 1 { "y" } else { "ies" },
+        quoted_list(missing)
+    )]
+    MissingProperties {
+        /// The event.
+        event: &'static str,
+        /// The canonical names of the missing properties, in schema order.
+        missing: Vec<&'static str>,
     },
     /// A property of the wrong type, or a date that cannot be read.
     #[error("property {property:?}: expected {expected}, found {found}")]
@@ -69,6 +109,16 @@ pub enum RecordError {
         /// What came.
         found: String,
     },
+    /// An object in the record has the same key twice (anywhere: the top level,
+    /// `evtData`, `profileData`, nested objects).
+    #[error("duplicate key {key:?} in {within}")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// The object it is in: `the record`, `evtData`, `profileData.address`,
+        /// `profileData.orders[2]`.
+        within: String,
+    },
     /// The same property came twice under different names.
     #[error("property {property:?} is given twice, as {first:?} and as {second:?}")]
     Duplicate {
@@ -79,6 +129,14 @@ pub enum RecordError {
         /// The second.
         second: String,
     },
+}
+
+fn quoted_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn event_list() -> String {
@@ -150,12 +208,17 @@ pub struct Record<'a> {
 pub struct RecordOptions {
     /// The account's time zone: wall-clock dates are read in it.
     pub time_zone: Tz,
+    /// Accept records that lack properties their event requires (for feeds known to
+    /// be partial). Off by default: such a record fails with
+    /// [`RecordError::MissingProperties`].
+    pub allow_missing: bool,
 }
 
 impl Default for RecordOptions {
     fn default() -> Self {
         RecordOptions {
             time_zone: chrono_tz::UTC,
+            allow_missing: false,
         }
     }
 }
@@ -168,18 +231,41 @@ impl<'a> Record<'a> {
             message: e.to_string(),
         };
         // An object is read field by field, so that the profile can be read lazily and
-        // unknown fields skipped; anything else is parsed whole, for its error to say
-        // what it is.
+        // unknown fields checked without being kept; anything else is parsed whole, for
+        // its error to say what it is.
         if line.trim_start().starts_with('{') {
-            let parts: Parts<'a> = serde_json::from_str(line).map_err(json_error)?;
+            let mut found = None;
+            let mut de = serde_json::Deserializer::from_str(line);
+            let seed = PartsSeed { found: &mut found };
+            let parts = seed.deserialize(&mut de).and_then(|parts| {
+                de.end()?;
+                Ok(parts)
+            });
+            let parts = parts.map_err(|e| match found {
+                Some(Breach::Duplicate(d)) => duplicate_key(&d),
+                Some(Breach::Json { error, text }) => RecordError::Json {
+                    message: strict::placed_in(&error, text, line),
+                },
+                Some(Breach::Deep { text, at }) => RecordError::Json {
+                    message: strict::at_offset(
+                        "recursion limit exceeded",
+                        line,
+                        strict::offset_in(text, line) + at,
+                    ),
+                },
+                Some(Breach::TooDeep) | None => json_error(e),
+            })?;
             return Record::from_parts(parts, options);
         }
         let json: Json<'a> = serde_json::from_str(line).map_err(json_error)?;
         Record::from_json(json, options)
     }
 
-    /// Validates a record already parsed into a borrowed JSON tree.
+    /// Validates a record already parsed into a borrowed JSON tree (so already checked
+    /// by serde_json for all of the record rule but keys that come twice, which this
+    /// checks).
     pub fn from_json(json: Json<'a>, options: &RecordOptions) -> Result<Record<'a>, RecordError> {
+        strict::check_tree(&json).map_err(|d| duplicate_key(&d))?;
         let Json::Object(fields) = json else {
             return Err(RecordError::Field {
                 field: "record",
@@ -220,7 +306,7 @@ impl<'a> Record<'a> {
             None | Some(Json::Null) => return Err(RecordError::MissingEvent),
             Some(Json::Str(name)) => {
                 EventKind::from_name(&name).ok_or_else(|| RecordError::UnknownEvent {
-                    nearest: EventKind::nearest(&name).name(),
+                    suggestion: EventKind::suggest(&name).map(EventKind::name),
                     name: name.into_owned(),
                 })?
             }
@@ -266,6 +352,9 @@ impl<'a> Record<'a> {
                 });
             }
         }
+        if !options.allow_missing {
+            missing_properties(&event)?;
+        }
         let profile = parts.profile.map_err(|found| RecordError::Field {
             field: "profileData",
             expected: "an object",
@@ -277,6 +366,38 @@ impl<'a> Record<'a> {
             event,
             profile,
         })
+    }
+}
+
+/// Fails when `event` lacks a property its kind requires.
+fn missing_properties(event: &Event<'_>) -> Result<(), RecordError> {
+    let required = |id: &&PropertyId| id.property().presence == Presence::Required;
+    let lacking = |id: &&PropertyId| event.get(**id).is_none();
+    let kind = event.kind;
+    if !kind
+        .properties()
+        .iter()
+        .filter(required)
+        .any(|id| lacking(&id))
+    {
+        return Ok(());
+    }
+    Err(RecordError::MissingProperties {
+        event: kind.name(),
+        missing: kind
+            .properties()
+            .iter()
+            .filter(required)
+            .filter(lacking)
+            .map(|id| id.property().name)
+            .collect(),
+    })
+}
+
+fn duplicate_key(duplicate: &Duplicate) -> RecordError {
+    RecordError::DuplicateKey {
+        key: duplicate.key.clone(),
+        within: duplicate.within(),
     }
 }
 
@@ -302,15 +423,21 @@ impl Default for Parts<'_> {
     }
 }
 
-impl<'de> Deserialize<'de> for Parts<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(PartsVisitor)
+/// Reads the top-level fields of a record line, checking the parts it does not keep
+/// against the record rule; a breach is left in `found`.
+struct PartsSeed<'f, 'de> {
+    found: &'f mut Option<Breach<'de>>,
+}
+
+impl<'de> DeserializeSeed<'de> for PartsSeed<'_, 'de> {
+    type Value = Parts<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Parts<'de>, D::Error> {
+        deserializer.deserialize_map(self)
     }
 }
 
-struct PartsVisitor;
-
-impl<'de> Visitor<'de> for PartsVisitor {
+impl<'de> Visitor<'de> for PartsSeed<'_, 'de> {
     type Value = Parts<'de>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -319,15 +446,42 @@ impl<'de> Visitor<'de> for PartsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parts<'de>, A::Error> {
         let mut parts = Parts::default();
+        let mut keys = Keys::default();
         while let Some(key) = map.next_key::<KeyStrType<'de>>()? {
+            if !keys.insert(key.0.clone()) {
+                let duplicate = Breach::Duplicate(Duplicate::new(&key));
+                return Err(strict::report(self.found, duplicate));
+            }
+            // Parsed whole, so serde_json has checked all but keys that come twice.
+            let mut parsed = |slot: &mut Option<Json<'de>>| -> Result<(), A::Error> {
+                let value: Json<'de> = map.next_value()?;
+                if let Err(duplicate) = strict::check_tree(&value) {
+                    let duplicate = Breach::Duplicate(duplicate.inside_key(&key));
+                    return Err(strict::report(self.found, duplicate));
+                }
+                *slot = Some(value);
+                Ok(())
+            };
             match &*key {
-                "identity" => parts.identity = Some(map.next_value()?),
-                "ts" => parts.ts = Some(map.next_value()?),
-                "evtName" => parts.name = Some(map.next_value()?),
-                "evtData" => parts.data = Some(map.next_value()?),
-                "profileData" => parts.profile = map.next_value_seed(ProfileSeed)?,
+                "identity" => parsed(&mut parts.identity)?,
+                "ts" => parsed(&mut parts.ts)?,
+                "evtName" => parsed(&mut parts.name)?,
+                "evtData" => parsed(&mut parts.data)?,
+                "profileData" => {
+                    let seed = ProfileSeed {
+                        found: &mut *self.found,
+                    };
+                    parts.profile = map.next_value_seed(seed)?;
+                }
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    let check = Check {
+                        depth_left: strict::MAX_DEPTH - 1,
+                        found: &mut *self.found,
+                    };
+                    if let Err(e) = map.next_value_seed(check) {
+                        strict::within(self.found, &key);
+                        return Err(e);
+                    }
                 }
             }
         }

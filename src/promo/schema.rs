@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use crate::liquid::edit_distance;
+use crate::liquid::suggest;
 
 /// One of the six promo events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,7 +28,7 @@ pub enum EventKind {
 }
 
 /// A property's data type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 pub enum DataType {
     /// Text.
     String,
@@ -39,7 +39,7 @@ pub enum DataType {
 }
 
 /// Whether an event always carries a property.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "when")]
 pub enum Presence {
     /// Always set.
@@ -51,7 +51,7 @@ pub enum Presence {
 }
 
 /// The module a property belongs to in the spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 pub enum Module {
     /// Coupons.
     Coupon,
@@ -65,7 +65,7 @@ pub enum Module {
 }
 
 /// A property of the schema.
-#[derive(Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Property {
     /// The name in the spec, e.g. `Coupon Code`; how templates usually read it.
     pub name: &'static str,
@@ -318,13 +318,10 @@ impl EventKind {
         self.properties().contains(&property)
     }
 
-    /// The event whose name is closest to `name`, for "did you mean".
-    pub fn nearest(name: &str) -> EventKind {
-        let lower = name.to_lowercase();
-        EventKind::ALL
-            .into_iter()
-            .min_by_key(|e| edit_distance(&lower, &e.name().to_lowercase()))
-            .unwrap_or(EventKind::CouponRewarded)
+    /// The event `name` is a slip of (see [`suggest`] for the rule), for "did you mean".
+    pub fn suggest(name: &str) -> Option<EventKind> {
+        let found = suggest(name, EventKind::ALL.iter().map(|e| e.name()))?;
+        EventKind::from_name(found)
     }
 }
 
@@ -364,23 +361,15 @@ pub fn lookup_input(name: &str) -> Option<PropertyId> {
     })
 }
 
-/// The property whose name is closest to `name`, if any is close, for "did you mean".
-pub fn nearest_property(name: &str) -> Option<PropertyId> {
-    let lower = name.to_lowercase();
-    PROPERTIES
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let d = [p.name, p.snake]
-                .iter()
-                .map(|n| edit_distance(&lower, &n.to_lowercase()))
-                .min()
-                .unwrap_or(usize::MAX);
-            (d, i)
-        })
-        .filter(|(d, i)| *d <= PROPERTIES[*i].name.len() / 3)
-        .min()
-        .map(|(_, i)| PropertyId(i as u8))
+/// The property `name` is a slip of, by any of its names (canonical, snake_case,
+/// camelCase, aliases), for "did you mean": the crate's one rule, [`suggest`].
+pub fn suggest_property(name: &str) -> Option<PropertyId> {
+    let names = PROPERTIES.iter().flat_map(|p| {
+        [p.name, p.snake, p.camel]
+            .into_iter()
+            .chain(p.aliases.iter().copied())
+    });
+    suggest(name, names).and_then(lookup_input)
 }
 
 /// The schema as Markdown: a table of the events, then one of the properties. The
@@ -476,12 +465,17 @@ mod tests {
 
     #[test]
     fn near_misses_find_their_property_and_event() {
-        assert_eq!(nearest_property("Coupon Cod"), Some(prop::COUPON_CODE));
-        assert_eq!(nearest_property("zzzzzzzz"), None);
+        assert_eq!(suggest_property("Coupon Cod"), Some(prop::COUPON_CODE));
+        assert_eq!(suggest_property("Pionts"), Some(prop::POINTS));
+        assert_eq!(suggest_property("Soruce"), Some(prop::SOURCE));
+        assert_eq!(suggest_property("walletID"), Some(prop::WALLET_ID));
+        assert_eq!(suggest_property("zzzzzzzz"), None);
+        assert_eq!(suggest_property("tier"), None);
         assert_eq!(
-            EventKind::nearest("CT Coupon Rewarted"),
-            EventKind::CouponRewarded
+            EventKind::suggest("CT Coupon Rewarted"),
+            Some(EventKind::CouponRewarded)
         );
+        assert_eq!(EventKind::suggest("Coupon"), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 use super::math::{Number, Op, arith, to_number};
 use super::misc::{describe, expect_args};
 use super::{Args, FilterContext, FilterError, Filters};
+use crate::liquid::budget;
 use crate::liquid::value::{Value, range_len};
 
 mod order;
@@ -77,10 +78,11 @@ fn register_basics(filters: &mut Filters) {
                 }
             };
             let mut out = items(input, args.context)?;
-            check_items(
-                out.len().saturating_add(other.len()),
-                args.context.max_array_items,
-            )?;
+            // Both sides may refer to the same large values: pay for all they refer
+            // to, so that `a | concat: a` in a loop cannot double for free.
+            let total = out.len().saturating_add(other.len());
+            args.context
+                .check_references(total, out.iter().chain(other.iter()))?;
             out.extend(other.iter().cloned());
             Ok(Value::array(out))
         },
@@ -113,6 +115,9 @@ fn register_basics(filters: &mut Filters) {
                     Lookup::TypeError => Err(property_error(property)),
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            // What the items' properties refer to may repeat (one large argument found
+            // in every string): pay for it all.
+            args.context.check_references(out.len(), &out)?;
             Ok(Value::array(out))
         },
     );
@@ -241,31 +246,35 @@ fn register_selection(filters: &mut Filters) {
     }
 }
 
-/// Fails when an array of `n` items would be over the limit.
-pub(super) fn check_items(n: usize, max_items: usize) -> Result<(), FilterError> {
-    if n > max_items {
-        return Err(FilterError::ArrayTooLarge { limit: max_items });
-    }
-    Ok(())
-}
-
-/// Shopify's `InputIterator`: the input as a flat list of items.
+/// Shopify's `InputIterator`: the input as a flat list of items, each counted against
+/// the array limit and paid for (as a reference) before it is added.
 pub(super) fn items(input: &Value, context: &FilterContext) -> Result<Vec<Value>, FilterError> {
     let mut out = Vec::new();
     for_each_item(input, context, |item| {
+        context.budget.reserve(budget::VALUE_BYTES)?;
         out.push(item.clone());
         Ok(())
     })?;
     Ok(out)
 }
 
-/// Calls `f` with each item of the input's flat list of items, in order.
+/// Calls `f` with each item of the input's flat list of items, in order; each item is
+/// counted against the array limit, and its bytes against the render's deadline.
 fn for_each_item(
     input: &Value,
     context: &FilterContext,
     mut f: impl FnMut(&Value) -> Result<(), FilterError>,
 ) -> Result<(), FilterError> {
     let max = context.max_array_items;
+    let too_many = || FilterError::ArrayTooLarge { limit: max };
+    let mut visit = |item: &Value| {
+        let bytes = match item {
+            Value::Str(s) => s.len(),
+            _ => 0,
+        };
+        context.work(1 + budget::ticks_for(bytes))?;
+        f(item)
+    };
     match input {
         Value::Array(top) => {
             // An explicit stack: nesting depth is the data's, not ours to trust.
@@ -279,40 +288,55 @@ fn for_each_item(
                     Some(Value::Array(inner)) => stack.push(inner.iter()),
                     Some(item) => {
                         count += 1;
-                        check_items(count, max)?;
-                        f(item)?;
+                        if count > max {
+                            return Err(too_many());
+                        }
+                        visit(item)?;
                     }
                 }
             }
             Ok(())
         }
         Value::Range(a, b) => {
-            check_items(
-                usize::try_from(range_len(*a, *b)).unwrap_or(usize::MAX),
-                max,
-            )?;
-            (*a..=*b).try_for_each(|i| f(&Value::Int(i)))
+            if usize::try_from(range_len(*a, *b)).map_or(true, |n| n > max) {
+                return Err(too_many());
+            }
+            (*a..=*b).try_for_each(|i| visit(&Value::Int(i)))
         }
         Value::Nil | Value::Empty | Value::Blank => Ok(()),
-        other => f(other),
+        other => visit(other),
     }
 }
 
+/// Joins the items' text; each piece is measured against the string limit before it
+/// is added, so the text of many references to one large string is never built.
 fn join(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
     expect_args(args, 0, 1)?;
-    let separator = args
-        .get(0)
-        .map_or(std::borrow::Cow::Borrowed(" "), Value::to_str);
+    let cx = args.context;
+    let separator = match args.get(0) {
+        Some(v) => cx.text(v)?,
+        None => std::borrow::Cow::Borrowed(" "),
+    };
+    let too_large = || FilterError::StringTooLarge {
+        limit: cx.max_string_bytes,
+    };
     let mut out = String::new();
     let mut first = true;
-    for_each_item(input, args.context, |item| {
+    for_each_item(input, cx, |item| {
         if !first {
+            if out.len().saturating_add(separator.len()) > cx.max_string_bytes {
+                return Err(too_large());
+            }
             out.push_str(&separator);
         }
         first = false;
-        item.write_to(&mut out);
-        args.context.check_string(out.len())
+        if item.write_within(&mut out, cx.max_string_bytes) {
+            Ok(())
+        } else {
+            Err(too_large())
+        }
     })?;
+    cx.check_string(out.len())?;
     Ok(Value::from(out))
 }
 

@@ -28,7 +28,10 @@ pub(super) fn register(filters: &mut Filters) {
 
 fn date(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
     expect_args(args, 1, 1)?;
-    let format = args.get(0).map(Value::to_str).unwrap_or_default();
+    let format = match args.get(0) {
+        Some(v) => args.context.text(v)?,
+        None => std::borrow::Cow::Borrowed(""),
+    };
     if format.is_empty() {
         return Ok(input.clone());
     }
@@ -48,7 +51,11 @@ fn date(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
         _ => None,
     };
     match parsed {
-        Some(when) => strftime(&when, &format, args.context.max_string_bytes).map(Value::from),
+        Some(when) => {
+            let text = strftime(&when, &format, args.context.max_string_bytes)?;
+            args.context.check_string(text.len())?;
+            Ok(Value::from(text))
+        }
         None => Ok(input.clone()),
     }
 }

@@ -20,78 +20,83 @@ pub(super) fn register(filters: &mut Filters) {
     register_encodings(filters);
 }
 
-/// An encoding filter: the input's text in, a string (or an error) out.
-type Encoding = fn(&str) -> Result<String, FilterError>;
+/// An encoding filter: the length of its result, then the result (or an error).
+type Encoding = (fn(&str) -> usize, fn(&str) -> Result<String, FilterError>);
 
 fn register_encodings(filters: &mut Filters) {
-    // (name, summary, example, nil stays nil, function)
+    // (name, summary, example, nil stays nil, (result length, function))
     let encodings: [(&'static str, &'static str, &'static str, bool, Encoding); 8] = [
         (
             "escape",
             "Escapes `&`, `<`, `>`, `\"` and `'` for HTML.",
             "{{ \"<p>Tom & Jerry</p>\" | escape }} → &lt;p&gt;Tom &amp; Jerry&lt;/p&gt;",
             true,
-            |s| Ok(escape_html(s)),
+            (escaped_len, |s| Ok(escape_html(s))),
         ),
         (
             "h",
             "Escapes `&`, `<`, `>`, `\"` and `'` for HTML (an alias of `escape`).",
             "{{ \"a < b\" | h }} → a &lt; b",
             true,
-            |s| Ok(escape_html(s)),
+            (escaped_len, |s| Ok(escape_html(s))),
         ),
         (
             "escape_once",
             "Escapes for HTML, leaving entities that are already escaped alone.",
             "{{ \"1 &lt; 2 & 3\" | escape_once }} → 1 &lt; 2 &amp; 3",
             false,
-            |s| Ok(escape_once(s)),
+            (escaped_len, |s| Ok(escape_once(s))),
         ),
         (
             "url_encode",
             "Percent-encodes a string for a URL; spaces become `+`.",
             "{{ \"john@liquid.com\" | url_encode }} → john%40liquid.com",
             true,
-            |s| Ok(url_encode(s)),
+            (
+                |s| s.len() + 2 * s.bytes().filter(|b| !url_safe(*b)).count(),
+                |s| Ok(url_encode(s)),
+            ),
         ),
         (
             "url_decode",
             "Decodes a percent-encoded string; `+` becomes a space.",
             "{{ \"%27Stop%21%27+said+Fred\" | url_decode }} → 'Stop!' said Fred",
             true,
-            url_decode,
+            // Never longer than its input.
+            (str::len, url_decode),
         ),
         (
             "base64_encode",
             "Encodes a string in Base64.",
             "{{ \"one two\" | base64_encode }} → b25lIHR3bw==",
             false,
-            |s| Ok(STANDARD.encode(s)),
+            (|s| s.len().div_ceil(3) * 4, |s| Ok(STANDARD.encode(s))),
         ),
         (
             "base64_decode",
             "Decodes a Base64 string.",
             "{{ \"b25lIHR3bw==\" | base64_decode }} → one two",
             false,
-            |s| decode_text(&STANDARD, s),
+            (|s| s.len() / 4 * 3 + 3, |s| decode_text(&STANDARD, s)),
         ),
         (
             "base64_url_safe_encode",
             "Encodes a string in URL-safe Base64 (`-` and `_` for `+` and `/`).",
             "{{ \"<<??>>\" | base64_url_safe_encode }} → PDw_Pz4-",
             false,
-            |s| Ok(URL_SAFE.encode(s)),
+            (|s| s.len().div_ceil(3) * 4, |s| Ok(URL_SAFE.encode(s))),
         ),
     ];
-    for (name, summary, example, nil_stays_nil, func) in encodings {
+    for (name, summary, example, nil_stays_nil, (measure, func)) in encodings {
         filters.add(name, name, summary, example, move |input, args| {
             expect_args(args, 0, 0)?;
             if nil_stays_nil && input.is_nil() {
                 return Ok(Value::Nil);
             }
-            let result = func(&input.to_str())?;
-            args.context.check_string(result.len())?;
-            Ok(Value::from(result))
+            let source = args.context.text(input)?;
+            // At most this long: checked and paid for before it is built.
+            args.context.check_string(measure(&source))?;
+            Ok(Value::from(func(&source)?))
         });
     }
     filters.add(
@@ -101,7 +106,10 @@ fn register_encodings(filters: &mut Filters) {
         "{{ \"<p>Hi <em>there</em></p>\" | strip_html }} → Hi there",
         |input, args| {
             expect_args(args, 0, 0)?;
-            Ok(Value::from(strip_html(&input.to_str())))
+            let source = args.context.text(input)?;
+            // Never longer than its input.
+            args.context.check_string(source.len())?;
+            Ok(Value::from(strip_html(&source)))
         },
     );
     filters.add(
@@ -111,8 +119,10 @@ fn register_encodings(filters: &mut Filters) {
         "{{ \"PDw_Pz4-\" | base64_url_safe_decode }} → <<??>>",
         |input, args| {
             expect_args(args, 0, 0)?;
+            let source = args.context.text(input)?;
+            args.context.check_string(source.len())?;
             // Ruby's `urlsafe_decode64` also accepts the standard alphabet's `+` and `/`.
-            let text = input.to_str().replace('+', "-").replace('/', "_");
+            let text = source.replace('+', "-").replace('/', "_");
             let engine = GeneralPurpose::new(
                 &base64::alphabet::URL_SAFE,
                 GeneralPurposeConfig::new()
@@ -123,55 +133,108 @@ fn register_encodings(filters: &mut Filters) {
     );
 }
 
-/// Shopify's `strip_html`: first scripts, comments and styles, then every `<...>`.
+/// Shopify's `strip_html`: first scripts, comments and styles, then every `<...>`, in
+/// one pass each. Shopify's patterns are lazy (`<script.*?</script>`): a block ends at
+/// the first closing mark after its start, and where there is none it is no block.
 fn strip_html(s: &str) -> String {
     const BLOCKS: [(&str, &str); 3] = [
         ("<script", "</script>"),
         ("<!--", "-->"),
         ("<style", "</style>"),
     ];
-    let without_blocks = remove_between(s, |tail| {
-        BLOCKS.iter().find_map(|(open, close)| {
-            let body = tail.strip_prefix(open)?;
-            body.find(close).map(|end| open.len() + end + close.len())
+    // Where each closing mark next occurs, found at most once per place: a search
+    // from a later start only runs again once the text has passed the last one
+    // found, so each pattern scans the text about once.
+    let mut next_close: [Option<Option<usize>>; 3] = [None; 3];
+    let without_blocks = remove_between(s, |at, tail| {
+        BLOCKS.iter().enumerate().find_map(|(i, (open, close))| {
+            if !tail.starts_with(open) {
+                return None;
+            }
+            let from = at + open.len();
+            let found = match next_close[i] {
+                Some(Some(end)) if end >= from => Some(end),
+                Some(None) => None,
+                _ => {
+                    let found = s[from..].find(close).map(|end| from + end);
+                    next_close[i] = Some(found);
+                    found
+                }
+            };
+            found.map(|end| end + close.len() - at)
         })
     });
-    remove_between(&without_blocks, |tail| tail.find('>').map(|end| end + 1))
+    let mut next_gt: Option<Option<usize>> = None;
+    let text = without_blocks.as_str();
+    remove_between(text, |at, _| {
+        let found = match next_gt {
+            Some(Some(end)) if end > at => Some(end),
+            Some(None) => None,
+            _ => {
+                let found = text[at..].find('>').map(|end| at + end);
+                next_gt = Some(found);
+                found
+            }
+        };
+        found.map(|end| end + 1 - at)
+    })
 }
 
-/// Removes, left to right, every span that starts at a `<` and is `span_len(tail)` bytes
-/// long, where `tail` is the text from that `<` on.
-fn remove_between(s: &str, span_len: impl Fn(&str) -> Option<usize>) -> String {
+/// Removes, left to right, every span that starts at a `<` and is `span_len(at, tail)`
+/// bytes long, where `at` is where that `<` is and `tail` the text from it on.
+fn remove_between(s: &str, mut span_len: impl FnMut(usize, &str) -> Option<usize>) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('<') {
-        let tail = &rest[i..];
-        out.push_str(&rest[..i]);
-        match span_len(tail) {
-            Some(len) => rest = &tail[len..],
+    let mut at = 0;
+    while let Some(i) = s[at..].find('<') {
+        let start = at + i;
+        out.push_str(&s[at..start]);
+        match span_len(start, &s[start..]) {
+            Some(len) => at = start + len,
             None => {
                 out.push('<');
-                rest = &tail[1..];
+                at = start + 1;
             }
         }
     }
-    out.push_str(rest);
+    out.push_str(&s[at..]);
     out
+}
+
+/// Whether `url_encode` keeps a byte as it is.
+fn url_safe(b: u8) -> bool {
+    matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' | b' ')
+}
+
+/// The length of `escape`'s result, and an upper bound of `escape_once`'s.
+fn escaped_len(s: &str) -> usize {
+    s.bytes()
+        .map(|b| match b {
+            b'&' => 5,
+            b'<' | b'>' => 4,
+            b'"' => 6,
+            b'\'' => 5,
+            _ => 1,
+        })
+        .sum()
 }
 
 fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+        push_escaped(&mut out, c);
     }
     out
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
 }
 
 /// Shopify's `escape_once`: escapes like [`escape_html`], except an `&` that starts an
@@ -182,7 +245,7 @@ fn escape_once(s: &str) -> String {
         if c == '&' && starts_entity(&s[i + 1..]) {
             out.push('&');
         } else {
-            out.push_str(&escape_html(c.encode_utf8(&mut [0; 4])));
+            push_escaped(&mut out, c);
         }
     }
     out
@@ -305,7 +368,7 @@ fn unexpected_keyword(name: &str) -> FilterError {
 
 /// A short description of a value for error messages: strings quoted (and cut short),
 /// numbers and booleans as they print, anything else by its type.
-pub(super) fn describe(value: &Value) -> String {
+pub fn describe(value: &Value) -> String {
     const MAX_CHARS: usize = 40;
     match value {
         Value::Str(s) => {

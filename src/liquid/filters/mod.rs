@@ -6,10 +6,12 @@
 //! both rendering and documentation: each entry carries its signature, a summary and
 //! a Liquid example.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use super::budget::{self, Breach, Budget};
 use super::value::Value;
 
 mod array;
@@ -19,6 +21,7 @@ mod misc;
 mod string;
 
 pub use date::parse_date;
+pub use misc::describe;
 
 /// The arguments a filter was called with.
 pub struct Args<'a> {
@@ -55,7 +58,14 @@ impl Args<'_> {
     }
 }
 
-/// What a filter may know about the render it runs in.
+/// What a filter may know about the render it runs in, and the render's budget it
+/// draws on.
+///
+/// A filter that builds a string or an array pays for it before building it:
+/// [`FilterContext::check_string`], [`FilterContext::check_items`] and
+/// [`FilterContext::text`] check the size limits and draw on the render's
+/// [`Budget`]; a filter that works long on its input without building much reports it
+/// with [`FilterContext::work`], so that the render's deadline is checked.
 #[derive(Clone, Debug)]
 pub struct FilterContext {
     /// The largest string (in bytes) a filter may build.
@@ -66,6 +76,9 @@ pub struct FilterContext {
     pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// The time zone `now` is shown in.
     pub time_zone: chrono_tz::Tz,
+    /// The render's budget: iterations, bytes built and the deadline. Unlimited by
+    /// default (for calling filters outside a render).
+    pub budget: Budget,
 }
 
 impl Default for FilterContext {
@@ -75,6 +88,7 @@ impl Default for FilterContext {
             max_array_items: 100_000,
             now: None,
             time_zone: chrono_tz::UTC,
+            budget: Budget::default(),
         }
     }
 }
@@ -88,14 +102,72 @@ impl FilterContext {
         now.with_timezone(&self.time_zone).fixed_offset()
     }
 
-    /// Fails when a string of `len` bytes is over the limit.
+    /// Pays for a string of `len` bytes about to be built: fails when it is over the
+    /// string limit or the render's memory budget.
+    #[inline]
     pub fn check_string(&self, len: usize) -> Result<(), FilterError> {
         if len > self.max_string_bytes {
             return Err(FilterError::StringTooLarge {
                 limit: self.max_string_bytes,
             });
         }
-        Ok(())
+        Ok(self.budget.reserve(len)?)
+    }
+
+    /// Pays for an array of `n` items about to be built (the items themselves are
+    /// paid for where they are made): fails when it is over the array limit or the
+    /// render's memory budget.
+    #[inline]
+    pub fn check_items(&self, n: usize) -> Result<(), FilterError> {
+        if n > self.max_array_items {
+            return Err(FilterError::ArrayTooLarge {
+                limit: self.max_array_items,
+            });
+        }
+        Ok(self.budget.reserve(n.saturating_mul(budget::VALUE_BYTES))?)
+    }
+
+    /// Pays for a new array of `n` items that refer to `values` (values taken from an
+    /// argument or looked up, rather than items of the input): the array, and the
+    /// whole size of what it refers to, since references repeat cheaply but print at
+    /// full size.
+    pub fn check_references<'v>(
+        &self,
+        n: usize,
+        values: impl IntoIterator<Item = &'v Value>,
+    ) -> Result<(), FilterError> {
+        if n > self.max_array_items {
+            return Err(FilterError::ArrayTooLarge {
+                limit: self.max_array_items,
+            });
+        }
+        Ok(self.budget.reserve_refs(n, values)?)
+    }
+
+    /// The text of `value`: borrowed when it is a string; otherwise built, and paid
+    /// for, only if it fits the string limit (an array of many references to a large
+    /// string is refused before its text is built).
+    pub fn text<'v>(&self, value: &'v Value) -> Result<Cow<'v, str>, FilterError> {
+        match value {
+            Value::Str(s) => Ok(Cow::Borrowed(s)),
+            Value::Nil | Value::Empty | Value::Blank => Ok(Cow::Borrowed("")),
+            other => {
+                let text = other.to_text_within(self.max_string_bytes).ok_or(
+                    FilterError::StringTooLarge {
+                        limit: self.max_string_bytes,
+                    },
+                )?;
+                self.budget.reserve(text.len())?;
+                Ok(Cow::Owned(text))
+            }
+        }
+    }
+
+    /// Reports `units` of work about to be done that builds little (a tick is an
+    /// item, or 256 bytes): the render's deadline is checked as it adds up.
+    #[inline]
+    pub fn work(&self, units: u64) -> Result<(), FilterError> {
+        Ok(self.budget.tick(units)?)
     }
 }
 
@@ -149,6 +221,9 @@ pub enum FilterError {
         /// The limit in items.
         limit: usize,
     },
+    /// The render's budget ran out: iterations, memory or time.
+    #[error(transparent)]
+    Budget(#[from] Breach),
 }
 
 fn count_text(min: usize, max: usize) -> String {

@@ -1,12 +1,13 @@
 //! String filters.
 //!
 //! Every string filter works on the text of its input (`5 | append: "x"` is `5x`; nil is
-//! the empty string) and counts characters, not bytes, as Ruby does. Results are checked
-//! against the string size limit before they are built.
+//! the empty string) and counts characters, not bytes, as Ruby does. Each runs in one
+//! or two passes over its input, and works out the size of its result before building
+//! it: the result is checked against the string size limit and paid for from the
+//! render's budget first ([`FilterContext::check_string`](super::FilterContext)).
 
 use std::borrow::Cow;
 
-use super::array::check_items;
 use super::math::{is_ruby_space, to_integer, trim_ruby};
 use super::misc::expect_args;
 use super::{Args, FilterError, Filters};
@@ -23,8 +24,8 @@ pub(super) fn register(filters: &mut Filters) {
         "{{ \"a,b,c\" | split: \",\" | last }} → c",
         |input, args| {
             expect_args(args, 1, 1)?;
-            let separator = text(args.get(0).unwrap_or(&Value::Nil));
-            split(&text(input), &separator, args.context.max_array_items)
+            let separator = text(args, args.get(0).unwrap_or(&Value::Nil))?;
+            split(&text(args, input)?, &separator, args)
         },
     );
     filters.add(
@@ -54,11 +55,13 @@ pub(super) fn register(filters: &mut Filters) {
 }
 
 fn register_case_and_space(filters: &mut Filters) {
-    // (name, summary, example, transformation)
+    // (name, summary, example, the result's length in bytes, the transformation).
+    // A transformation that borrows gives a part of its input.
     type Simple = (
         &'static str,
         &'static str,
         &'static str,
+        fn(&str) -> usize,
         fn(&str) -> Cow<'_, str>,
     );
     let simple: [Simple; 8] = [
@@ -66,63 +69,100 @@ fn register_case_and_space(filters: &mut Filters) {
             "upcase",
             "Converts a string to upper case.",
             "{{ \"Parker Moore\" | upcase }} → PARKER MOORE",
+            |s| mapped_len(s, char::to_uppercase),
             |s| Cow::Owned(s.chars().flat_map(char::to_uppercase).collect()),
         ),
         (
             "downcase",
             "Converts a string to lower case.",
             "{{ \"Parker Moore\" | downcase }} → parker moore",
+            |s| mapped_len(s, char::to_lowercase),
             |s| Cow::Owned(s.chars().flat_map(char::to_lowercase).collect()),
         ),
         (
             "capitalize",
             "Upper-cases the first character of a string and lower-cases the rest.",
             "{{ \"my GREAT title\" | capitalize }} → My great title",
+            capitalized_len,
             |s| Cow::Owned(capitalize(s)),
         ),
         (
             "strip",
             "Removes white space from both ends of a string.",
             "{{ \"  hi  \" | strip }} → hi",
+            |s| trim_ruby(s).len(),
             |s| Cow::Borrowed(trim_ruby(s)),
         ),
         (
             "lstrip",
             "Removes white space from the start of a string.",
             "{{ \"  hi\" | lstrip }} → hi",
+            |s| s.trim_start_matches(is_ruby_space).len(),
             |s| Cow::Borrowed(s.trim_start_matches(is_ruby_space)),
         ),
         (
             "rstrip",
             "Removes white space from the end of a string.",
             "{{ \"hi  \" | rstrip }} → hi",
+            |s| s.trim_end_matches(is_ruby_space).len(),
             |s| Cow::Borrowed(s.trim_end_matches(is_ruby_space)),
         ),
         (
             "strip_newlines",
             "Removes every line break from a string.",
             "{{ note | strip_newlines }} → Hellothere",
+            // Every `\n` goes, and the `\r` of each `\r\n`.
+            |s| s.len() - s.matches('\n').count() - s.matches("\r\n").count(),
             |s| Cow::Owned(s.replace("\r\n", "").replace('\n', "")),
         ),
         (
             "newline_to_br",
             "Puts an HTML `<br />` before every line break.",
             "{{ note | newline_to_br }} → Hello<br />\nthere",
+            // `\r\n` becomes `\n`, then each `\n` gains six bytes.
+            |s| {
+                let newlines = s.matches('\n').count();
+                (s.len() - s.matches("\r\n").count()).saturating_add(newlines.saturating_mul(6))
+            },
             |s| Cow::Owned(s.replace("\r\n", "\n").replace('\n', "<br />\n")),
         ),
     ];
-    for (name, summary, example, func) in simple {
+    for (name, summary, example, measure, func) in simple {
+        let trims = ["strip", "lstrip", "rstrip"].contains(&name);
         filters.add(name, name, summary, example, move |input, args| {
             expect_args(args, 0, 0)?;
-            let source = text(input);
-            let result = func(&source);
-            args.context.check_string(result.len())?;
-            Ok(match (result, input) {
-                (Cow::Borrowed(r), Value::Str(s)) if r.len() == s.len() => input.clone(),
-                (r, _) => Value::str(&r),
-            })
+            let source = text(args, input)?;
+            let len = measure(&source);
+            // What is left whole by a trim is the input itself: nothing is built.
+            if trims && len == source.len() {
+                return Ok(string_value(input, source));
+            }
+            args.context.check_string(len)?;
+            Ok(Value::str(&func(&source)))
         });
     }
+}
+
+/// The length in bytes of `s` with each character mapped by `map` (a case mapping,
+/// which may change a character's length: `ß` upper-cases to `SS`).
+fn mapped_len<I: Iterator<Item = char>>(s: &str, map: fn(char) -> I) -> usize {
+    if s.is_ascii() {
+        return s.len();
+    }
+    s.chars().flat_map(map).map(char::len_utf8).sum()
+}
+
+/// The length in bytes of [`capitalize`]'s result.
+fn capitalized_len(s: &str) -> usize {
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return 0;
+    };
+    let head = match titlecase(first) {
+        Some(title) => title.len(),
+        None => first.to_uppercase().map(char::len_utf8).sum(),
+    };
+    head + mapped_len(chars.as_str(), char::to_lowercase)
 }
 
 fn register_substitution(filters: &mut Filters) {
@@ -133,7 +173,8 @@ fn register_substitution(filters: &mut Filters) {
         "{{ \"/my/path\" | append: \".html\" }} → /my/path.html",
         |input, args| {
             expect_args(args, 1, 1)?;
-            let (head, tail) = (text(input), text(args.get(0).unwrap_or(&Value::Nil)));
+            let head = text(args, input)?;
+            let tail = text(args, args.get(0).unwrap_or(&Value::Nil))?;
             concat(args, &head, &tail)
         },
     );
@@ -144,7 +185,8 @@ fn register_substitution(filters: &mut Filters) {
         "{{ \"apples\" | prepend: \"Some \" }} → Some apples",
         |input, args| {
             expect_args(args, 1, 1)?;
-            let (tail, head) = (text(input), text(args.get(0).unwrap_or(&Value::Nil)));
+            let tail = text(args, input)?;
+            let head = text(args, args.get(0).unwrap_or(&Value::Nil))?;
             concat(args, &head, &tail)
         },
     );
@@ -215,17 +257,26 @@ fn register_substitution(filters: &mut Filters) {
                 (true, _) => expect_args(args, 1, 2)?,
                 (false, _) => expect_args(args, 1, 1)?,
             }
-            let source = text(input);
-            let search = text(args.get(0).unwrap_or(&Value::Nil));
-            let replacement = args.get(1).map(text).unwrap_or_default();
-            substitute(&source, &search, &replacement, which, args).map(Value::from)
+            let source = text(args, input)?;
+            let search = text(args, args.get(0).unwrap_or(&Value::Nil))?;
+            let replacement = match args.get(1) {
+                Some(v) => text(args, v)?,
+                None => Cow::Borrowed(""),
+            };
+            Ok(
+                match substitute(&source, &search, &replacement, which, args)? {
+                    Some(result) => Value::from(result),
+                    None => string_value(input, source),
+                },
+            )
         });
     }
 }
 
-/// The text of a value, as a string filter sees it.
-pub(super) fn text(value: &Value) -> Cow<'_, str> {
-    value.to_str()
+/// The text of a value, as a string filter sees it: an array's or object's text is
+/// measured against the string limit, and paid for, before it is built.
+pub(super) fn text<'v>(args: &Args<'_>, value: &'v Value) -> Result<Cow<'v, str>, FilterError> {
+    args.context.text(value)
 }
 
 fn concat(args: &Args<'_>, head: &str, tail: &str) -> Result<Value, FilterError> {
@@ -245,14 +296,15 @@ enum Which {
 }
 
 /// Replaces occurrences of `search` as Ruby's `gsub`/`sub`/`rindex` do with a plain
-/// string: an empty `search` matches between every pair of characters.
+/// string: an empty `search` matches between every pair of characters. `None` when
+/// nothing matches (the source is the result).
 fn substitute(
     source: &str,
     search: &str,
     replacement: &str,
     which: Which,
     args: &Args<'_>,
-) -> Result<String, FilterError> {
+) -> Result<Option<String>, FilterError> {
     let position = match which {
         Which::All => {
             let count = if search.is_empty() {
@@ -262,9 +314,12 @@ fn substitute(
             };
             let len = (source.len() - count.saturating_mul(search.len()).min(source.len()))
                 .saturating_add(count.saturating_mul(replacement.len()));
+            if count == 0 {
+                return Ok(None);
+            }
             args.context.check_string(len)?;
             if !search.is_empty() {
-                return Ok(source.replace(search, replacement));
+                return Ok(Some(source.replace(search, replacement)));
             }
             let mut out = String::with_capacity(len);
             out.push_str(replacement);
@@ -272,13 +327,13 @@ fn substitute(
                 out.push(c);
                 out.push_str(replacement);
             }
-            return Ok(out);
+            return Ok(Some(out));
         }
         Which::First => source.find(search),
         Which::Last => source.rfind(search),
     };
     let Some(start) = position else {
-        return Ok(source.to_string());
+        return Ok(None);
     };
     let len = source.len() - search.len() + replacement.len();
     args.context.check_string(len)?;
@@ -286,7 +341,7 @@ fn substitute(
     out.push_str(&source[..start]);
     out.push_str(replacement);
     out.push_str(&source[start + search.len()..]);
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// Ruby's `capitalize`: the first character in title case, the rest in lower case.
@@ -327,10 +382,18 @@ fn is_awk_space(c: char) -> bool {
 }
 
 /// Ruby's `String#split` with a string separator.
-fn split(source: &str, separator: &str, max_items: usize) -> Result<Value, FilterError> {
+fn split(source: &str, separator: &str, args: &Args<'_>) -> Result<Value, FilterError> {
+    let cx = args.context;
     let mut items: Vec<Value> = Vec::new();
+    // Each part is counted and paid for before it is made.
     let mut push = |part: &str| -> Result<(), FilterError> {
-        check_items(items.len() + 1, max_items)?;
+        if items.len() >= cx.max_array_items {
+            return Err(FilterError::ArrayTooLarge {
+                limit: cx.max_array_items,
+            });
+        }
+        cx.budget
+            .reserve(crate::liquid::budget::VALUE_BYTES + part.len())?;
         items.push(Value::str(part));
         Ok(())
     };
@@ -344,12 +407,12 @@ fn split(source: &str, separator: &str, max_items: usize) -> Result<Value, Filte
             push(word)?;
         }
     } else {
-        let mut parts: Vec<&str> = source.split(separator).collect();
-        while parts.last().is_some_and(|p| p.is_empty()) {
-            parts.pop();
-        }
-        for part in parts {
-            push(part)?;
+        // Ruby drops the empty parts at the end.
+        let end = source.trim_end_matches(separator).len();
+        if end > 0 {
+            for part in source[..end].split(separator) {
+                push(part)?;
+            }
         }
     }
     Ok(Value::array(items))
@@ -364,7 +427,10 @@ fn slice(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
     };
     match input {
         Value::Array(list) => Ok(Value::array(match bounds(list.len(), offset, length) {
-            Some((start, end)) => list[start..end].to_vec(),
+            Some((start, end)) => {
+                args.context.check_items(end - start)?;
+                list[start..end].to_vec()
+            }
             None => Vec::new(),
         })),
         Value::Range(a, b) => {
@@ -372,21 +438,27 @@ fn slice(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
             let Some((start, end)) = bounds(len, offset, length) else {
                 return Ok(Value::array(Vec::new()));
             };
-            check_items(end - start, args.context.max_array_items)?;
+            args.context.check_items(end - start)?;
             Ok(Value::array(
                 (start..end).map(|i| Value::Int(a + i as i64)).collect(),
             ))
         }
         other => {
-            let text = other.to_str();
+            let text = text(args, other)?;
             let len = text.chars().count();
             Ok(match bounds(len, offset, length) {
-                Some((start, end)) => Value::from(
-                    text.chars()
-                        .skip(start)
-                        .take(end - start)
-                        .collect::<String>(),
-                ),
+                Some((start, end)) => {
+                    // Byte offsets of the characters, then one copy, paid for first.
+                    let byte = |n: usize| text.char_indices().nth(n).map_or(text.len(), |(i, _)| i);
+                    let from = byte(start);
+                    let to = from
+                        + text[from..]
+                            .char_indices()
+                            .nth(end - start)
+                            .map_or(text.len() - from, |(i, _)| i);
+                    args.context.check_string(to - from)?;
+                    Value::str(&text[from..to])
+                }
                 None => Value::str(""),
             })
         }
@@ -416,8 +488,11 @@ fn truncate(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
         Some(v) => to_integer(v, 1)?,
         None => 50,
     };
-    let ellipsis = args.get(1).map_or(Cow::Borrowed("..."), text);
-    let source = text(input);
+    let ellipsis = match args.get(1) {
+        Some(v) => text(args, v)?,
+        None => Cow::Borrowed("..."),
+    };
+    let source = text(args, input)?;
     if i64::try_from(source.chars().count()).is_ok_and(|n| n <= length) {
         return Ok(string_value(input, source));
     }
@@ -439,7 +514,7 @@ fn truncatewords(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
         Some(v) => to_integer(v, 1)?.max(1),
         None => 15,
     };
-    let source = text(input);
+    let source = text(args, input)?;
     let mut kept: Vec<&str> = Vec::new();
     let mut rest = source.trim_start_matches(is_awk_space);
     while !rest.is_empty() {
@@ -458,8 +533,20 @@ fn truncatewords(input: &Value, args: &Args<'_>) -> Result<Value, FilterError> {
     if rest.is_empty() {
         return Ok(string_value(input, source));
     }
-    let ellipsis = args.get(1).map_or(Cow::Borrowed("..."), text);
-    concat(args, &kept.join(" "), &ellipsis)
+    let ellipsis = match args.get(1) {
+        Some(v) => text(args, v)?,
+        None => Cow::Borrowed("..."),
+    };
+    let kept_len = kept
+        .iter()
+        .map(|w| w.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1);
+    args.context
+        .check_string(kept_len.saturating_add(ellipsis.len()))?;
+    let mut out = kept.join(" ");
+    out.push_str(&ellipsis);
+    Ok(Value::from(out))
 }
 
 /// The input as a string value, reusing it when it already is one.
@@ -523,7 +610,7 @@ mod tests {
         assert_eq!(run("capitalize", "ǆemal", &[]), "ǅemal");
         assert_eq!(run("capitalize", "दिवाली", &[]), "दिवाली");
         assert_eq!(run("capitalize", "", &[]), "");
-        assert_eq!(text(&call("upcase", Value::Int(7), &[]).unwrap()), "7");
+        assert_eq!(call("upcase", Value::Int(7), &[]).unwrap().to_text(), "7");
     }
 
     #[test]
@@ -542,7 +629,7 @@ mod tests {
         assert_eq!(run("append", "🎉", &[s("दिवाली")]), "🎉दिवाली");
         assert_eq!(run("prepend", "world", &[Value::Int(1)]), "1world");
         assert_eq!(
-            text(&call("append", Value::Nil, &[Value::Nil]).unwrap()),
+            call("append", Value::Nil, &[Value::Nil]).unwrap().to_text(),
             ""
         );
         assert!(matches!(

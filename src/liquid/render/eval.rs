@@ -14,7 +14,8 @@ use super::super::error::{ErrorKind, Span};
 use super::super::filters::Args;
 use super::super::value::{Borrowed, KeyHint, Val, Value, range_len};
 use super::scope::Frame;
-use super::{Renderer, Result, Shared, error_at, expr_span, filter_error};
+use super::spend::breach;
+use super::{Renderer, Result, Shared, budget, error_at, expr_span, filter_error};
 
 impl<'g> Renderer<'g> {
     /// Evaluates an expression and its filters. The flag says whether the expression
@@ -36,21 +37,23 @@ impl<'g> Renderer<'g> {
         let (mut value, undefined) = match &f.expr {
             Expr::Path(path) => {
                 let got = self.lookup(sh, fr, path)?;
-                let owned;
-                let input = match got.as_value() {
-                    Some(v) => v,
+                let value = match got.as_value() {
+                    Some(input) => self.apply(sh, fr, first, input)?,
                     None => {
-                        owned = got.value_ref().into_owned();
-                        &owned
+                        let input = self.owned(sh, fr, &got, path.span)?;
+                        self.apply(sh, fr, first, &input)?
                     }
                 };
-                let value = self.apply(sh, fr, first, input)?;
                 (value, matches!(got, Got::Undefined))
             }
             Expr::Literal(v) => (self.apply(sh, fr, first, v)?, false),
             range => {
                 let v = self.eval(sh, fr, range)?;
-                (self.apply(sh, fr, first, &v.value_ref())?, false)
+                let span = expr_span(range).unwrap_or(f.span);
+                (
+                    self.apply(sh, fr, first, &self.owned_val(sh, fr, &v, span)?)?,
+                    false,
+                )
             }
         };
         for call in rest {
@@ -59,7 +62,7 @@ impl<'g> Renderer<'g> {
         Ok((Val::Owned(value), undefined))
     }
 
-    /// Calls one filter.
+    /// Calls one filter, once the work its input stands for is paid for.
     #[inline]
     fn apply(
         &self,
@@ -69,24 +72,29 @@ impl<'g> Renderer<'g> {
         input: &Value,
     ) -> Result<Value> {
         let result = match &call.constant {
-            Some((args, kwargs)) => (call.func.0)(
-                input,
-                &Args {
-                    positional: args,
-                    keyword: kwargs,
-                    context: &sh.filter_context,
-                },
-            ),
+            // Literal arguments are as small as the template.
+            Some((args, kwargs)) => {
+                self.pay_filter(sh, fr, call, budget::weight(input))?;
+                (call.func.0)(
+                    input,
+                    &Args {
+                        positional: args,
+                        keyword: kwargs,
+                        context: &sh.cx,
+                    },
+                )
+            }
             // One argument, the common case: read in place, no buffer.
             None if call.args.len() == 1 && call.kwargs.is_empty() => {
                 let arg = self.operand(sh, fr, &call.args[0])?;
-                let arg = arg.value_ref();
+                let arg = self.owned(sh, fr, &arg, call.span)?;
+                self.pay_filter(sh, fr, call, budget::weight(input) + budget::weight(&arg))?;
                 (call.func.0)(
                     input,
                     &Args {
                         positional: std::slice::from_ref(&*arg),
                         keyword: &[],
-                        context: &sh.filter_context,
+                        context: &sh.cx,
                     },
                 )
             }
@@ -105,6 +113,21 @@ impl<'g> Renderer<'g> {
         }
     }
 
+    /// Pays for a filter call on input and arguments of `weight`.
+    #[inline]
+    fn pay_filter(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        call: &FilterCall,
+        weight: u64,
+    ) -> Result<()> {
+        sh.cx
+            .budget
+            .tick(1 + weight)
+            .map_err(|b| breach(fr.tpl, call.span, b))
+    }
+
     /// Calls a filter with its arguments evaluated into the reused buffers.
     #[inline(never)]
     fn apply_buffered(
@@ -117,14 +140,14 @@ impl<'g> Renderer<'g> {
         let mut args = std::mem::take(&mut sh.arg_buf);
         let mut kwargs = std::mem::take(&mut sh.kwarg_buf);
         let result = self
-            .eval_args(sh, fr, call, &mut args, &mut kwargs)
+            .eval_args(sh, fr, call, input, &mut args, &mut kwargs)
             .map(|()| {
                 (call.func.0)(
                     input,
                     &Args {
                         positional: &args,
                         keyword: &kwargs,
-                        context: &sh.filter_context,
+                        context: &sh.cx,
                     },
                 )
             });
@@ -140,16 +163,24 @@ impl<'g> Renderer<'g> {
         sh: &Shared<'_>,
         fr: &Frame<'_>,
         call: &FilterCall,
+        input: &Value,
         args: &mut Vec<Value>,
         kwargs: &mut Vec<(Arc<str>, Value)>,
     ) -> Result<()> {
+        let mut work = budget::weight(input);
         for a in &call.args {
-            args.push(self.operand(sh, fr, a)?.into_value());
+            let got = self.operand(sh, fr, a)?;
+            let value = self.owned(sh, fr, &got, call.span)?.into_owned();
+            work += budget::weight(&value);
+            args.push(value);
         }
         for (k, a) in &call.kwargs {
-            kwargs.push((k.clone(), self.operand(sh, fr, a)?.into_value()));
+            let got = self.operand(sh, fr, a)?;
+            let value = self.owned(sh, fr, &got, call.span)?.into_owned();
+            work += budget::weight(&value);
+            kwargs.push((k.clone(), value));
         }
-        Ok(())
+        self.pay_filter(sh, fr, call, work)
     }
 
     /// Evaluates an expression, reading values in place where they are.
@@ -174,13 +205,14 @@ impl<'g> Renderer<'g> {
             Expr::Path(path) => self.lookup(sh, fr, path)?.into_val(),
             Expr::Range(start, end, span) => {
                 let bound = |e: &Expr| -> Result<i64> {
-                    let v = self.operand(sh, fr, e)?.into_value();
-                    to_range_bound(&v).ok_or_else(|| {
+                    let got = self.operand(sh, fr, e)?;
+                    got.range_bound().ok_or_else(|| {
+                        let found = got.as_value().map_or("object", Value::type_name);
                         error_at(
                             fr.tpl,
                             expr_span(e).unwrap_or(*span),
                             ErrorKind::Type,
-                            format!("a range's ends must be integers, found {}", v.type_name()),
+                            format!("a range's ends must be integers, found {found}"),
                         )
                     })
                 };
@@ -324,7 +356,7 @@ impl<'g> Renderer<'g> {
                 Segment::Index(i) => current.index(*i),
                 Segment::Dynamic(expr) => {
                     let key = self.operand(sh, fr, expr)?;
-                    current.dynamic(&key.value_ref())
+                    current.dynamic(&key)
                 }
             };
         }
@@ -362,7 +394,21 @@ impl<'g> Renderer<'g> {
                 _ => {}
             }
         }
-        let (left, right) = (left.value_ref(), right.value_ref());
+        // `x == blank` on host data is answered from its size, not from a copy.
+        if matches!(op, CompareOp::Eq | CompareOp::Ne) {
+            if let Some(equal) = left.host_is(&right).or_else(|| right.host_is(&left)) {
+                return Ok(equal == (op == CompareOp::Eq));
+            }
+        }
+        let left = self.owned(sh, fr, &left, span)?;
+        let right = self.owned(sh, fr, &right, span)?;
+        let scalar = |v: &Value| !matches!(v, Value::Array(_) | Value::Object(_));
+        if !scalar(&left) || !scalar(&right) {
+            sh.cx
+                .budget
+                .tick(budget::weight(&left) + budget::weight(&right))
+                .map_err(|b| breach(fr.tpl, span, b))?;
+        }
         Ok(match op {
             CompareOp::Eq => left.liquid_eq(&right),
             CompareOp::Ne => !left.liquid_eq(&right),
@@ -410,7 +456,8 @@ impl<'g> Renderer<'g> {
         tag: Span,
         lenient: bool,
     ) -> Result<Option<i64>> {
-        let value = self.eval(sh, fr, expr)?.into_value();
+        let value = self.eval(sh, fr, expr)?;
+        let value = self.owned_val(sh, fr, &value, expr_span(expr).unwrap_or(tag))?;
         let n = match &value {
             // `tablerow` reads nil as 0 (`limit: nil` is no cells); `for` ignores it.
             Value::Nil if lenient => Some(0),
@@ -532,12 +579,52 @@ impl<'r, 'g> Got<'r, 'g> {
     }
 
     /// `[key]`: an item for a number, a property for a string.
-    fn dynamic(&self, key: &Value) -> Got<'r, 'g> {
-        match key {
-            Value::Int(i) => self.index(*i),
-            Value::Float(f) => self.index(*f as i64),
-            Value::Str(s) => self.get(s, &KeyHint::default()),
+    fn dynamic(&self, key: &Got<'_, '_>) -> Got<'r, 'g> {
+        if let Some(s) = key.as_str() {
+            return self.get(s, &KeyHint::default());
+        }
+        match key.as_value() {
+            Some(Value::Int(i)) => self.index(*i),
+            Some(Value::Float(f)) => self.index(*f as i64),
             _ => Got::Undefined,
+        }
+    }
+
+    /// The name a `[key]` at the start of a path looks up: the text of a string or a
+    /// number; nothing for a value whose text is no name (an array, an object).
+    pub(super) fn key_name(&self) -> Option<Cow<'_, str>> {
+        if let Some(s) = self.as_str() {
+            return Some(Cow::Borrowed(s));
+        }
+        match self.as_value()? {
+            v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Nil) => {
+                Some(Cow::Owned(v.to_text()))
+            }
+            _ => None,
+        }
+    }
+
+    /// A range bound (see [`to_range_bound`]); `None` for anything but numbers,
+    /// strings and nil (host data is not copied to find that out).
+    fn range_bound(&self) -> Option<i64> {
+        match self.as_str() {
+            Some(s) => Some(ruby_to_i(s)),
+            None => self.as_value().and_then(to_range_bound),
+        }
+    }
+
+    /// Whether this host object or array equals `other` when that is `blank`, `empty`
+    /// or `nil`; `None` when either is something else.
+    fn host_is(&self, other: &Got<'_, '_>) -> Option<bool> {
+        let o = match self {
+            Got::Stored(Val::Borrowed(Borrowed::Object(o)))
+            | Got::New(Val::Borrowed(Borrowed::Object(o))) => *o,
+            _ => return None,
+        };
+        match other.as_value()? {
+            Value::Empty | Value::Blank => Some(o.size() == 0),
+            Value::Nil => Some(false),
+            _ => None,
         }
     }
 
@@ -552,19 +639,9 @@ impl<'r, 'g> Got<'r, 'g> {
         }
     }
 
-    /// The owned value.
-    fn into_value(self) -> Value {
-        match self {
-            Got::Undefined => Value::Nil,
-            Got::Stored(v) => v.clone().into_value(),
-            Got::Global(v) | Got::Literal(v) => v.clone(),
-            Got::New(v) => v.into_value(),
-        }
-    }
-
     /// The value, when it is a `&Value` already (nil when undefined).
     #[inline]
-    fn as_value(&self) -> Option<&Value> {
+    pub(super) fn as_value(&self) -> Option<&Value> {
         match self {
             Got::Undefined => Some(&NIL),
             Got::Stored(Val::Owned(v)) => Some(v),
@@ -573,26 +650,6 @@ impl<'r, 'g> Got<'r, 'g> {
             Got::New(Val::Owned(v)) => Some(v),
             Got::New(Val::Borrowed(Borrowed::Value(v))) => Some(v),
             Got::Stored(_) | Got::New(_) => None,
-        }
-    }
-
-    /// The value as a `&Value`, copying only host data that is not one.
-    #[inline]
-    pub(super) fn value_ref(&self) -> Cow<'_, Value> {
-        match self {
-            Got::Undefined => Cow::Borrowed(&NIL),
-            Got::Stored(v) => v.value_ref(),
-            Got::Global(v) | Got::Literal(v) => Cow::Borrowed(*v),
-            Got::New(v) => v.value_ref(),
-        }
-    }
-
-    pub(super) fn write_to(&self, out: &mut String) {
-        match self {
-            Got::Undefined => {}
-            Got::Stored(v) => v.write_to(out),
-            Got::Global(v) | Got::Literal(v) => v.write_to(out),
-            Got::New(v) => v.write_to(out),
         }
     }
 
@@ -650,10 +707,22 @@ fn to_range_bound(v: &Value) -> Option<i64> {
     }
 }
 
+/// A value for an error message, cut short.
 fn describe(v: &Value) -> String {
-    match v {
-        Value::Str(s) => format!("{s:?}"),
-        Value::Nil => String::new(),
-        other => other.to_text(),
+    const MAX: usize = 40;
+    let text = match v {
+        Value::Nil => return String::new(),
+        Value::Str(s) => s.to_string(),
+        other => other
+            .to_text_within(MAX)
+            .unwrap_or_else(|| "...".to_owned()),
+    };
+    let mut chars = text.chars();
+    let short: String = chars.by_ref().take(MAX).collect();
+    match (v, chars.next().is_some()) {
+        (Value::Str(_), true) => format!("{short:?}..."),
+        (Value::Str(_), false) => format!("{short:?}"),
+        (_, true) => format!("{short}..."),
+        (_, false) => short,
     }
 }

@@ -22,7 +22,7 @@ impl<'g> Renderer<'g> {
         if f.tablerow && !collection.is_truthy() {
             return Ok(Flow::Normal);
         }
-        let items = Items::new(collection);
+        let items = self.items(sh, fr, collection, f.span)?;
         let total = items.len();
         // `tablerow` reads its numbers as Ruby's `to_i` does (nil is 0), `for` as
         // Ruby's `Integer()` (nil means no limit and no offset), as in Shopify.
@@ -121,18 +121,21 @@ impl<'g> Renderer<'g> {
         Ok(())
     }
 
-    fn count_iteration(&self, sh: &mut Shared<'_>, tpl: &Parsed, span: Span) -> Result<()> {
-        sh.iterations += 1;
-        let limit = sh.config.limits.max_loop_iterations;
-        if sh.iterations > limit {
-            return Err(error_at(
-                tpl,
-                span,
-                ErrorKind::LimitExceeded,
-                format!("more than {limit} loop iterations in one render"),
-            ));
+    /// The items of a loop's collection; a host object (a hash) is copied once a
+    /// render, host arrays are walked in place.
+    pub(super) fn items(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        collection: Val<'g>,
+        span: Span,
+    ) -> Result<Items<'g>> {
+        match collection {
+            Val::Borrowed(Borrowed::Object(o)) if !o.is_array() => {
+                Ok(Items::new(Val::Owned(self.host(sh, fr, o, span)?)))
+            }
+            other => Ok(Items::new(other)),
         }
-        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -147,7 +150,7 @@ impl<'g> Renderer<'g> {
         cols: usize,
         out: &mut String,
     ) -> Result<Flow> {
-        out.push_str("<tr class=\"row1\">\n");
+        self.markup(sh, fr, out, "<tr class=\"row1\">\n", f.span)?;
         // `resolve` placed these two here: keep them in step.
         self.stack.push((f.var.clone(), Val::Owned(Value::Nil)));
         self.stack
@@ -182,26 +185,52 @@ impl<'g> Renderer<'g> {
             let n = self.stack.len();
             self.stack[n - 2].1 = items.get(from + i);
             self.stack[n - 1].1 = Val::Owned(Value::from(info));
-            out.push_str(&format!("<td class=\"col{}\">", col0 + 1));
-            let flow = match self.nested(sh, fr, &f.body, out, f.span) {
+            let cell = self
+                .markup(
+                    sh,
+                    fr,
+                    out,
+                    &format!("<td class=\"col{}\">", col0 + 1),
+                    f.span,
+                )
+                .and_then(|()| self.nested(sh, fr, &f.body, out, f.span))
+                .and_then(|flow| self.markup(sh, fr, out, "</td>", f.span).map(|()| flow));
+            let flow = match cell {
                 Ok(flow) => flow,
                 Err(e) => {
                     result = Err(e);
                     break;
                 }
             };
-            out.push_str("</td>");
             if flow == Flow::Break {
                 break;
             }
             if col_last && i + 1 != length {
-                out.push_str(&format!("</tr>\n<tr class=\"row{}\">", row + 1));
+                let next = format!("</tr>\n<tr class=\"row{}\">", row + 1);
+                if let Err(e) = self.markup(sh, fr, out, &next, f.span) {
+                    result = Err(e);
+                    break;
+                }
             }
         }
         self.stack.truncate(self.stack.len() - 2);
         result?;
-        out.push_str("</tr>\n");
+        self.markup(sh, fr, out, "</tr>\n", f.span)?;
         Ok(Flow::Normal)
+    }
+
+    /// Writes `tablerow` markup, which counts as output like any other.
+    fn markup(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        out: &mut String,
+        text: &str,
+        span: Span,
+    ) -> Result<()> {
+        self.room(sh, out, text.len(), fr, span)?;
+        out.push_str(text);
+        Ok(())
     }
 
     pub(super) fn partial(
@@ -212,7 +241,8 @@ impl<'g> Renderer<'g> {
         out: &mut String,
     ) -> Result<Flow> {
         let tpl = fr.tpl;
-        let name = self.eval(sh, fr, &call.name)?.into_value();
+        let name = self.eval(sh, fr, &call.name)?;
+        let name = self.owned_val(sh, fr, &name, call.span)?;
         let Value::Str(name) = name else {
             return Err(error_at(
                 tpl,
@@ -235,6 +265,9 @@ impl<'g> Renderer<'g> {
         let partial = sh.env.partial(&name).map_err(|e| {
             Stop::from(e.with_span(&tpl.source, call.span).with_template(&tpl.name))
         })?;
+        // A partial render is an iteration, so that partials that render themselves
+        // several times cannot multiply up to their depth limit.
+        self.count_iteration(sh, tpl, call.span)?;
         let mut args = Vec::with_capacity(call.args.len());
         for (k, e) in &call.args {
             args.push((k.clone(), self.eval(sh, fr, e)?));
@@ -246,7 +279,7 @@ impl<'g> Renderer<'g> {
             None => None,
         };
         if call.isolated {
-            self.render_isolated(sh, &partial, var, bound, args, out)?;
+            self.render_isolated(sh, &partial, var, bound, args, out, (tpl, call.span))?;
             return Ok(Flow::Normal);
         }
         // `include` shares this renderer's variables; an array bound with `with` or
@@ -262,6 +295,13 @@ impl<'g> Renderer<'g> {
                 let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
                 let mut flow = Ok(Flow::Normal);
                 for i in 0..items.len() {
+                    // The first item's render was counted with the call.
+                    if i > 0 {
+                        if let Err(e) = self.count_iteration(sh, tpl, call.span) {
+                            flow = Err(e);
+                            break;
+                        }
+                    }
                     let top = self.stack.len() - 1;
                     self.stack[top].1 = items.get(i);
                     flow = self.nested(sh, &inner, &partial.root, out, call.span);
@@ -286,6 +326,7 @@ impl<'g> Renderer<'g> {
         result
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn render_isolated(
         &mut self,
         sh: &mut Shared<'_>,
@@ -294,6 +335,7 @@ impl<'g> Renderer<'g> {
         bound: Option<(Val<'g>, bool)>,
         args: Vec<(Arc<str>, Val<'g>)>,
         out: &mut String,
+        (caller, span): (&Parsed, Span),
     ) -> Result<()> {
         // A rendered partial sees only its arguments, as variables of its own: it may
         // reassign them. `for` adds a `forloop` that is no parent of the partial's loops.
@@ -313,7 +355,10 @@ impl<'g> Renderer<'g> {
                 let name: Arc<str> = Arc::from(format!("{var}-{}", partial.name));
                 let forloop: Arc<str> = Arc::from("forloop");
                 for i in 0..length {
-                    self.count_iteration(sh, partial, Span::default())?;
+                    // The first item's render was counted with the call.
+                    if i > 0 {
+                        self.count_iteration(sh, caller, span)?;
+                    }
                     child.assign_named(owner, &var, items.get(i));
                     child.loops.push(LoopState {
                         name: name.clone(),

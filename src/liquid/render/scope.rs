@@ -103,7 +103,10 @@ impl<'g> Renderer<'g> {
             (_, Segment::Index(i)) => self.by_name(fr, &i.to_string()),
             (_, Segment::Dynamic(expr)) => {
                 let key = self.operand(sh, fr, expr)?;
-                self.by_name(fr, &key.value_ref().to_str())
+                match key.key_name() {
+                    Some(name) => self.by_name(fr, &name),
+                    None => None,
+                }
             }
         };
         Ok(Got::from_val(found))
@@ -187,9 +190,8 @@ impl<'g> Renderer<'g> {
         self.rare
             .as_ref()?
             .counters
-            .iter()
-            .find(|(n, _)| **n == *name)
-            .map(|(_, n)| Val::Owned(Value::Int(*n)))
+            .get(name)
+            .map(|n| Val::Owned(Value::Int(*n)))
     }
 
     /// `assign` or `capture` to this template's name `id`.

@@ -7,85 +7,120 @@ use super::{Map, Value, write_float};
 
 /// Writes an object as Ruby 3.1 inspects a hash.
 pub(super) fn write_object(map: &Map, out: &mut String) {
-    out.push('{');
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        write_str(k, out);
-        out.push_str("=>");
-        write_value(v, out);
-    }
-    out.push('}');
+    write_map(map, out, usize::MAX);
+}
+
+/// [`write_object`], unless the text would make `out` longer than `cap` bytes: each
+/// string is measured before it is written, so nothing much past `cap` is built.
+pub(super) fn write_object_within(map: &Map, out: &mut String, cap: usize) -> bool {
+    write_map(map, out, cap)
 }
 
 /// A value as Ruby's `inspect` writes it.
 pub(super) fn inspect(v: &Value) -> String {
     let mut out = String::new();
-    write_value(v, &mut out);
+    write_value(v, &mut out, usize::MAX);
     out
 }
 
-fn write_value(v: &Value, out: &mut String) {
+fn write_map(map: &Map, out: &mut String, cap: usize) -> bool {
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if !write_str(k, out, cap) {
+            return false;
+        }
+        out.push_str("=>");
+        if !write_value(v, out, cap) {
+            return false;
+        }
+    }
+    out.push('}');
+    out.len() <= cap
+}
+
+fn write_value(v: &Value, out: &mut String, cap: usize) -> bool {
     match v {
         Value::Nil => out.push_str("nil"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
         Value::Float(f) => write_float(*f, out),
-        Value::Str(s) => write_str(s, out),
+        Value::Str(s) => return write_str(s, out, cap),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(item, out);
+                if !write_value(item, out, cap) {
+                    return false;
+                }
             }
             out.push(']');
         }
-        Value::Object(map) => write_object(map, out),
+        Value::Object(map) => return write_map(map, out, cap),
         Value::Range(a, b) => {
             let _ = write!(out, "{a}..{b}");
         }
         // `empty` and `blank` are the empty string wherever they are stored.
         Value::Empty | Value::Blank => out.push_str("\"\""),
-        Value::Date(d) => write_str(&d.text, out),
+        Value::Date(d) => return write_str(&d.text, out, cap),
     }
+    out.len() <= cap
 }
 
-/// Ruby's `String#inspect`: quotes, backslash escapes for quotes, backslashes, `#{`,
-/// `#$`, `#@` and control characters, `\u` for other characters Ruby does not print.
-/// Every other character, combining marks and emoji sequences included, is printed as
-/// it is. (Ruby also escapes code points its Unicode version has not assigned; those
-/// are printed as they are here.)
-fn write_str(s: &str, out: &mut String) {
-    out.push('"');
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\x0c' => out.push_str("\\f"),
-            '\x0b' => out.push_str("\\v"),
-            '\x08' => out.push_str("\\b"),
-            '\x07' => out.push_str("\\a"),
-            '\x1b' => out.push_str("\\e"),
-            '#' if matches!(chars.peek(), Some('{' | '$' | '@')) => out.push_str("\\#"),
+/// Writes `s` as Ruby's `String#inspect` does, if that keeps `out` within `cap`.
+fn write_str(s: &str, out: &mut String, cap: usize) -> bool {
+    let mut len = 0;
+    escape(s, &mut |piece| len += piece.len());
+    if out.len().saturating_add(len) > cap {
+        return false;
+    }
+    out.reserve(len);
+    escape(s, &mut |piece| out.push_str(piece));
+    true
+}
+
+/// Ruby's `String#inspect`, piece by piece: quotes, backslash escapes for quotes,
+/// backslashes, `#{`, `#$`, `#@` and control characters, `\u` for other characters Ruby
+/// does not print. Every other character, combining marks and emoji sequences
+/// included, is printed as it is. (Ruby also escapes code points its Unicode version
+/// has not assigned; those are printed as they are here.)
+fn escape(s: &str, emit: &mut dyn FnMut(&str)) {
+    emit("\"");
+    let mut chars = s.char_indices().peekable();
+    let mut buf = String::new();
+    while let Some((at, c)) = chars.next() {
+        let piece = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\t' => "\\t",
+            '\r' => "\\r",
+            '\x0c' => "\\f",
+            '\x0b' => "\\v",
+            '\x08' => "\\b",
+            '\x07' => "\\a",
+            '\x1b' => "\\e",
+            '#' if matches!(chars.peek(), Some((_, '{' | '$' | '@'))) => "\\#",
             c if unprintable(c) => {
                 let n = u32::from(c);
+                buf.clear();
                 let _ = if n > 0xffff {
-                    write!(out, "\\u{{{n:X}}}")
+                    write!(buf, "\\u{{{n:X}}}")
                 } else {
-                    write!(out, "\\u{n:04X}")
+                    write!(buf, "\\u{n:04X}")
                 };
+                emit(&buf);
+                continue;
             }
-            c => out.push(c),
-        }
+            c => &s[at..at + c.len_utf8()],
+        };
+        emit(piece);
     }
-    out.push('"');
+    emit("\"");
 }
 
 /// The characters Ruby escapes whatever its Unicode version: controls (but U+0085,
@@ -131,5 +166,16 @@ mod tests {
             inspect(serde_json::json!({"q": "\"\\\u{1b}\u{7}\u{8}\u{c}\u{b}\r\n\t"})),
             r#"{"q"=>"\"\\\e\a\b\f\v\r\n\t"}"#
         );
+    }
+
+    #[test]
+    fn an_object_past_the_cap_is_not_written_whole() {
+        let map: Map = [("a".to_owned(), Value::str(&"x".repeat(100)))].into_iter().collect();
+        let mut out = String::new();
+        assert!(!write_object_within(&map, &mut out, 50));
+        assert!(out.len() <= 50, "{}", out.len());
+        let mut out = String::new();
+        assert!(write_object_within(&map, &mut out, 200));
+        assert_eq!(out.len(), 2 + 3 + 2 + 102);
     }
 }

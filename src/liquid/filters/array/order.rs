@@ -28,16 +28,25 @@ pub(super) fn sort(input: &Value, args: &Args<'_>, natural: bool) -> Result<Valu
             None => return Ok(Value::Nil),
         },
     };
+    // Comparisons: about n log n of them, each as long as its keys.
+    let n = list.len() as u64;
+    args.context.work(n * u64::from(64 - n.leading_zeros()))?;
     let mut pairs: Vec<(Value, Value)> = keys.into_iter().zip(list).collect();
     if natural {
-        // Ruby's `casecmp`: compare the text, folding ASCII letters only.
-        let mut folded: Vec<(Option<Vec<u8>>, Value)> = pairs
-            .into_iter()
-            .map(|(key, item)| {
-                let key = (!key.is_nil()).then(|| key.to_text().to_ascii_lowercase().into_bytes());
-                (key, item)
-            })
-            .collect();
+        // Ruby's `casecmp`: compare the text, folding ASCII letters only. Each key's
+        // folded copy is paid for before it is made.
+        let mut folded: Vec<(Option<Vec<u8>>, Value)> = Vec::with_capacity(pairs.len());
+        for (key, item) in pairs {
+            let key = match key {
+                Value::Nil => None,
+                key => {
+                    let text = args.context.text(&key)?;
+                    args.context.check_string(text.len())?;
+                    Some(text.to_ascii_lowercase().into_bytes())
+                }
+            };
+            folded.push((key, item));
+        }
         folded.sort_by(|(a, _), (b, _)| match (a, b) {
             (Some(a), Some(b)) => a.cmp(b),
             (None, None) => Ordering::Equal,

@@ -1,0 +1,556 @@
+//! The preview service's API, over a real socket: the real binary on an ephemeral port.
+
+mod serve;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use serve::{Server, cli};
+
+const NOW: &str = "2026-10-30T09:00:00+05:30";
+
+/// Each bundled message with a sample record of its event.
+const PAIRS: &[(&str, &str)] = &[
+    (
+        "templates/coupon-rewarded.push.toml",
+        "templates/records/coupon-rewarded.json",
+    ),
+    (
+        "templates/coupon-rewarded.email.toml",
+        "templates/records/coupon-rewarded.json",
+    ),
+    (
+        "templates/coupon-redeemed.push.toml",
+        "templates/records/coupon-redeemed.json",
+    ),
+    (
+        "templates/coupon-reverted.sms.toml",
+        "templates/records/coupon-reverted.json",
+    ),
+    (
+        "templates/wallet.push.toml",
+        "templates/records/points-debited.json",
+    ),
+    (
+        "templates/partner-voucher.push.toml",
+        "templates/records/partner-voucher-rewarded.json",
+    ),
+    // The wrong event: a failed outcome, byte for byte too.
+    (
+        "templates/wallet.push.toml",
+        "templates/records/coupon-rewarded.json",
+    ),
+];
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// A CT Points Credited record with every property the event requires.
+fn credited_record(points: i64) -> Value {
+    json!({"evtName": "CT Points Credited", "evtData": {
+        "points": points, "walletId": "w-1", "campaignId": "c-1", "source": "API", "transactionId": "t-1"
+    }})
+}
+
+#[test]
+fn render_answers_byte_for_byte_what_the_cli_prints() {
+    let server = Server::start(&[]);
+    for &(message, record) in PAIRS {
+        for (strict, tz) in [(false, "UTC"), (true, "Asia/Kolkata")] {
+            let mut args = vec![
+                "render", message, "--record", record, "--format", "json", "--now", NOW, "--tz", tz,
+            ];
+            if strict {
+                args.push("--strict");
+            }
+            let expected = cli(&args);
+            assert!(expected.starts_with("{\n"), "{message}: {expected:?}");
+            let record_json: Value = serde_json::from_str(&read(record)).unwrap();
+            let response = server.post(
+                "/v1/render",
+                &json!({
+                    "message": read(message),
+                    "name": message,
+                    "record": record_json,
+                    "strict": strict,
+                    "tz": tz,
+                    "now": NOW,
+                }),
+            );
+            assert_eq!(response.status, 200, "{}", response.body);
+            assert_eq!(response.header("content-type"), Some("application/json"));
+            assert_eq!(response.body, expected, "{message} with {record}");
+        }
+    }
+}
+
+#[test]
+fn a_template_that_does_not_compile_is_the_cli_s_failed_outcome() {
+    let server = Server::start(&[]);
+    let dir = std::env::temp_dir().join(format!("serve-api-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("broken.liquid");
+    let template = "Hi {{ Profile.Name | upcase | bogus }}";
+    std::fs::write(&path, template).unwrap();
+    let path = path.to_str().unwrap();
+    let expected = cli(&[
+        "render",
+        path,
+        "--record",
+        "templates/records/points-credited.json",
+        "--format",
+        "json",
+    ]);
+    let response = server.post(
+        "/v1/render",
+        &json!({
+            "template": template,
+            "name": path,
+            "record": serde_json::from_str::<Value>(&read("templates/records/points-credited.json")).unwrap(),
+        }),
+    );
+    assert_eq!(response.body, expected);
+    let outcome = response.json();
+    assert_eq!(outcome["outcome"], "failed");
+    assert_eq!(outcome["kind"], "unknown_filter");
+    assert_eq!(outcome["at"], json!({"line": 1, "col": 31}));
+}
+
+#[test]
+fn records_give_their_outcomes_in_order_up_to_the_limit() {
+    let server = Server::start(&["--max-records", "3"]);
+    let template = "+{{ Event.Points }} for {{ Profile.Name | default: 'you' }}";
+    let credited = |points: i64| credited_record(points);
+    let response = server.post(
+        "/v1/render",
+        &json!({
+            "template": template,
+            "records": [credited(5), {"evtName": "CT Pionts Credited"}, credited(7)],
+        }),
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    let outcomes = response.json()["outcomes"].clone();
+    assert_eq!(outcomes[0]["fields"]["text"], "+5 for you");
+    assert_eq!(outcomes[1]["outcome"], "failed");
+    assert_eq!(outcomes[1]["kind"], "invalid_record");
+    assert_eq!(outcomes[2]["fields"]["text"], "+7 for you");
+    assert_eq!(outcomes.as_array().unwrap().len(), 3);
+
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": template, "records": [credited(1), credited(2), credited(3), credited(4)]}),
+    );
+    assert_eq!(response.status, 400);
+    assert_eq!(response.json()["kind"], "bad_request");
+    assert_eq!(
+        response.json()["message"],
+        "records: at most 3 records a request (--max-records), found 4"
+    );
+}
+
+#[test]
+fn malformed_requests_are_400s_that_say_what_is_wrong() {
+    let server = Server::start(&[]);
+    let record = credited_record(1);
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (b"".to_vec(), "the request body is empty"),
+        (b"{\"template\": \"x\", ".to_vec(), "EOF while parsing"),
+        (b"[1, 2]".to_vec(), "the request body is not a JSON object"),
+        (
+            json!({"template": "x"}).to_string().into_bytes(),
+            "missing field `record`",
+        ),
+        (
+            json!({"record": record}).to_string().into_bytes(),
+            "missing field `message`",
+        ),
+        (
+            json!({"template": "x", "message": "y", "record": record})
+                .to_string()
+                .into_bytes(),
+            "not both",
+        ),
+        (
+            json!({"template": "x", "record": record, "strcit": true})
+                .to_string()
+                .into_bytes(),
+            "unknown field `strcit`",
+        ),
+        (
+            json!({"template": 5, "record": record})
+                .to_string()
+                .into_bytes(),
+            "template: invalid type: integer `5`, expected a string",
+        ),
+        (
+            json!({"template": "x", "record": "u-1"})
+                .to_string()
+                .into_bytes(),
+            "record: expected a JSON object",
+        ),
+        (
+            json!({"template": "x", "records": [record, 3]})
+                .to_string()
+                .into_bytes(),
+            "records[1]: expected a JSON object",
+        ),
+        (
+            json!({"template": "x", "record": record, "tz": "Mars/Olympus"})
+                .to_string()
+                .into_bytes(),
+            "tz: \"Mars/Olympus\" is not an IANA time zone name",
+        ),
+        (
+            json!({"template": "x", "record": record, "tz": null})
+                .to_string()
+                .into_bytes(),
+            "tz: invalid type: null, expected a string",
+        ),
+        (
+            json!({"template": "x", "record": record, "now": "yesterday"})
+                .to_string()
+                .into_bytes(),
+            "now: \"yesterday\" is not an RFC 3339 time",
+        ),
+    ];
+    for (body, expected) in cases {
+        let response = server.request("POST", "/v1/render", &body);
+        assert_eq!(response.status, 400, "{}", String::from_utf8_lossy(&body));
+        let error = response.json();
+        assert_eq!(error["kind"], "bad_request");
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains(expected),
+            "{message:?} should say {expected:?}"
+        );
+        assert!(!message.contains("panicked"), "{message}");
+    }
+    let lint = server.post(
+        "/v1/lint",
+        &json!({"template": "x", "events": ["CT Coupon Rewardd"]}),
+    );
+    assert_eq!(lint.status, 400);
+    assert!(
+        lint.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean \"CT Coupon Rewarded\"")
+    );
+}
+
+#[test]
+fn other_errors_are_json_with_a_kind_and_a_message() {
+    let server = Server::start(&["--max-body-bytes", "1000"]);
+    let big = json!({"template": "x".repeat(2000), "record": credited_record(1)});
+    let response = server.post("/v1/render", &big);
+    assert_eq!(response.status, 413);
+    assert_eq!(response.json()["kind"], "payload_too_large");
+
+    let response = server.get("/v2/render");
+    assert_eq!(response.status, 404);
+    assert_eq!(response.json()["kind"], "not_found");
+
+    let response = server.get("/v1/render");
+    assert_eq!(response.status, 405);
+    assert_eq!(response.json()["kind"], "method_not_allowed");
+    assert_eq!(response.header("allow"), Some("POST"));
+}
+
+#[test]
+fn lint_reports_what_the_cli_reports_with_places_in_the_text_sent() {
+    let server = Server::start(&[]);
+    let path = "tests/fixtures/lint/coupon-typo.push.toml";
+    let text = "event = \"CT Coupon Rewarded\"\nchannel = \"push\"\n\n[fields]\ntitle = \"Your code: {{ Event['Coupon Cod'] }}\"\nbody = \"Use {{ Event[\\\"Coupon Code\\\"] | default: 'it' }} today\"\n";
+    let response = server.post("/v1/lint", &json!({"message": text, "name": path}));
+    assert_eq!(response.status, 200, "{}", response.body);
+    let report = response.json();
+    assert_eq!(report["errors"], 1);
+    let d = &report["files"][0]["diagnostics"][0];
+    assert_eq!(d["code"], "unknown_property");
+    assert_eq!(d["at"], json!({"line": 5, "col": 24}));
+    let span = d["span"].as_array().unwrap();
+    let (start, end) = (
+        span[0].as_u64().unwrap() as usize,
+        span[1].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[start..end], "Event['Coupon Cod']");
+
+    // The same report as the CLI's for the same file.
+    let dir = std::env::temp_dir().join(format!("serve-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("coupon.push.toml");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let response = server.post("/v1/lint", &json!({"message": text, "name": file}));
+    assert_eq!(response.body, cli(&["lint", file, "--format", "json"]));
+}
+
+#[test]
+fn preview_gives_samples_with_their_records_and_the_channel_checks() {
+    let server = Server::start(&[]);
+    let message = "event = \"CT Points Credited\"\nchannel = \"sms\"\n[fields]\nbody = \"🎉 +{{ Event.Points }} points\"\n";
+    let response = server.post("/v1/preview", &json!({"message": message, "now": NOW}));
+    assert_eq!(response.status, 200, "{}", response.body);
+    let report = response.json();
+    assert_eq!(report["channel"], "sms");
+    let first = &report["previews"][0];
+    assert_eq!(first["label"], "CT Points Credited: all properties");
+    assert_eq!(first["fields"]["body"], "🎉 +20 points");
+    assert_eq!(first["record"]["evtName"], "CT Points Credited");
+    assert_eq!(first["checks"]["sms"]["encoding"], "UCS-2");
+    assert_eq!(first["checks"]["sms"]["forced_by"], json!(["🎉"]));
+    assert_eq!(first["checks"]["sms"]["segments"], 1);
+
+    let record = credited_record(9);
+    let one = server.post(
+        "/v1/preview",
+        &json!({"message": message, "record": record}),
+    );
+    let previews = one.json()["previews"].clone();
+    assert_eq!(previews.as_array().unwrap().len(), 1);
+    assert_eq!(previews[0]["fields"]["body"], "🎉 +9 points");
+}
+
+#[test]
+fn schema_filters_health_and_openapi_answer() {
+    let server = Server::start(&[]);
+    assert_eq!(
+        server.get("/v1/schema").body,
+        cli(&["schema", "--format", "json"])
+    );
+    assert_eq!(
+        server.get("/v1/filters").body,
+        cli(&["filters", "--format", "json"])
+    );
+    assert_eq!(server.get("/healthz").json(), json!({"status": "ok"}));
+    let doc = server.get("/v1/openapi.json").json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/v1/render",
+        "/v1/lint",
+        "/v1/preview",
+        "/v1/schema",
+        "/v1/filters",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    let outcome = &doc["components"]["schemas"]["Outcome"];
+    assert!(outcome["oneOf"].is_array(), "{outcome}");
+    assert_eq!(
+        doc["components"]["schemas"]["RenderRequest"]["properties"]["records"]["maxItems"],
+        100
+    );
+}
+
+#[test]
+fn metrics_count_requests_latency_and_outcomes() {
+    let server = Server::start(&[]);
+    let record = credited_record(1);
+    for template in [
+        "a",
+        "a",
+        "{% abort %}",
+        "{{ x | plus: 'a' | times: 1e400 }}",
+    ] {
+        server.post(
+            "/v1/render",
+            &json!({"template": template, "record": record}),
+        );
+    }
+    server.post(
+        "/v1/render",
+        &json!({"template": "a", "record": {"evtName": "x"}}),
+    );
+    server.request("POST", "/v1/render", b"{");
+    let text = server.get("/metrics").body;
+    let has = |line: &str| text.lines().any(|l| l == line);
+    assert!(
+        has("promo_liquid_http_requests_total{route=\"/v1/render\",status=\"200\"} 5"),
+        "{text}"
+    );
+    assert!(has(
+        "promo_liquid_http_requests_total{route=\"/v1/render\",status=\"400\"} 1"
+    ));
+    assert!(
+        has("promo_liquid_outcomes_total{outcome=\"rendered\",kind=\"\"} 2"),
+        "{text}"
+    );
+    assert!(has(
+        "promo_liquid_outcomes_total{outcome=\"aborted\",kind=\"\"} 1"
+    ));
+    assert!(has(
+        "promo_liquid_outcomes_total{outcome=\"failed\",kind=\"invalid_record\"} 1"
+    ));
+    assert!(
+        has("promo_liquid_message_cache_lookups_total{result=\"hit\"} 2"),
+        "{text}"
+    );
+    assert!(text.contains(
+        "promo_liquid_http_request_duration_seconds_bucket{le=\"+Inf\",route=\"/v1/render\"} 6"
+    ));
+}
+
+/// A template that runs until a limit stops it: a million loop iterations, then more.
+const HOSTILE: &str = "{% for a in (1..1000) %}{% for b in (1..1000) %}{% for c in (1..3) %}{% endfor %}{% endfor %}{% endfor %}";
+
+/// Hostile templates of the render-budget kind: each ends in `limit_exceeded`.
+fn hostile_templates() -> Vec<(&'static str, String)> {
+    // A 512 KiB string, under the string limit.
+    let big = "{% assign s = 'xxxxxxxx' %}{% for i in (1..16) %}{% assign s = s | append: s %}{% endfor %}";
+    let when = format!("{{% when {} %}}", ["1"; 10].join(", "));
+    vec![
+        ("nested loops", HOSTILE.to_owned()),
+        (
+            // 65,536 references to the 512 KiB string (each value under its limit),
+            // printed: 32 GiB.
+            "array bomb",
+            format!(
+                "{big}{{% assign a = s | split: ',' %}}{{% for i in (1..16) %}}{{% assign a = a | concat: a %}}{{% endfor %}}{{{{ a }}}}"
+            ),
+        ),
+        (
+            // A repeated `when` runs its block once per match: 10^10 runs.
+            "case bomb",
+            format!(
+                "{}x{}",
+                format!("{{% case 1 %}}{when}").repeat(10),
+                "{% endcase %}".repeat(10)
+            ),
+        ),
+        (
+            "upcase of 512 KiB a thousand times",
+            format!("{big}{{% for i in (1..1000) %}}{{% assign t = s | upcase %}}{{% endfor %}}"),
+        ),
+    ]
+}
+
+/// The engine's deadline a render, which the service keeps by default.
+const DEADLINE: Duration = Duration::from_millis(250);
+
+#[test]
+fn hostile_templates_fail_alone_within_the_deadline_while_other_requests_are_served() {
+    let server = Server::start(&[]);
+    let record = credited_record(3);
+    let attacks: Vec<_> = hostile_templates()
+        .into_iter()
+        .map(|(name, template)| {
+            let addr = server.addr.clone();
+            let body = json!({"template": template, "record": record}).to_string();
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                let response = serve::request(&addr, "POST", "/v1/render", body.as_bytes());
+                (name, response, start.elapsed())
+            })
+        })
+        .collect();
+    // While they run, ordinary renders are answered, each quickly.
+    let mut served = 0;
+    let mut slowest = Duration::ZERO;
+    while attacks.iter().any(|a| !a.is_finished()) || served < 20 {
+        let start = Instant::now();
+        let response = server.post(
+            "/v1/render",
+            &json!({"template": "+{{ Event.Points }}", "record": record}),
+        );
+        slowest = slowest.max(start.elapsed());
+        assert_eq!(response.json()["fields"]["text"], "+3");
+        served += 1;
+    }
+    for attack in attacks {
+        let (name, response, took) = attack.join().unwrap();
+        let outcome = response.json();
+        assert_eq!(outcome["outcome"], "failed", "{name}: {outcome}");
+        assert_eq!(outcome["kind"], "limit_exceeded", "{name}: {outcome}");
+        // Twice the deadline, and room for a busy machine's HTTP round trip.
+        assert!(
+            took < 2 * DEADLINE + Duration::from_millis(500),
+            "{name} took {took:?}"
+        );
+    }
+    assert!(
+        slowest < Duration::from_millis(500),
+        "an ordinary render took {slowest:?}"
+    );
+}
+
+#[test]
+fn a_saturated_service_answers_503_busy() {
+    let server = Server::start(&["--max-concurrent", "1"]);
+    let record = credited_record(1);
+    let addr = server.addr.clone();
+    // Five hostile records hold the one permit for a while.
+    let records: Vec<Value> = (0..5).map(|_| record.clone()).collect();
+    let slow = json!({"template": HOSTILE, "records": records});
+    let attack = std::thread::spawn(move || {
+        loop {
+            // Our own polling may hold the permit at first.
+            let response = serve::request(&addr, "POST", "/v1/render", slow.to_string().as_bytes());
+            if response.status != 503 {
+                return response;
+            }
+        }
+    });
+    let mut busy = None;
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let response = server.post("/v1/lint", &json!({"template": "x"}));
+        if response.status == 503 {
+            busy = Some(response);
+            break;
+        }
+    }
+    let attack = attack.join().unwrap();
+    let busy = busy.expect("a 503 while the one permit was taken");
+    assert_eq!(busy.json()["kind"], "busy");
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    assert_eq!(attack.status, 200, "{}", attack.body);
+    // Once the permit is free again, requests are served.
+    assert_eq!(
+        server.post("/v1/lint", &json!({"template": "x"})).status,
+        200
+    );
+}
+
+#[test]
+fn a_request_past_the_timeout_is_a_504() {
+    let server = Server::start(&["--timeout", "0.05"]);
+    let record = credited_record(1);
+    let records: Vec<Value> = (0..100).map(|_| record.clone()).collect();
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": HOSTILE, "records": records}),
+    );
+    assert_eq!(response.status, 504, "{}", response.body);
+    assert_eq!(response.json()["kind"], "timeout");
+}
+
+#[test]
+fn partials_are_not_read_from_disk_without_a_snippets_directory() {
+    let server = Server::start(&[]);
+    let record = credited_record(1);
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": "{% render 'Cargo.toml' %}", "record": record}),
+    );
+    let outcome = response.json();
+    assert_eq!(outcome["kind"], "partial_not_found", "{outcome}");
+
+    let dir = std::env::temp_dir().join(format!("serve-snippets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("greeting.liquid"), "Hello {{ who }}").unwrap();
+    let server = Server::start(&["--snippets", dir.to_str().unwrap()]);
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": "{% render 'greeting', who: 'Asha' %}|{% render '../Cargo.toml' %}", "record": record}),
+    );
+    let outcome = response.json();
+    assert_eq!(outcome["kind"], "partial_not_found", "{outcome}");
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": "{% render 'greeting', who: 'Asha' %}", "record": record}),
+    );
+    assert_eq!(response.json()["fields"]["text"], "Hello Asha");
+}
