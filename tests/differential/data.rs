@@ -143,8 +143,14 @@ fn profile(rng: &mut Rng) -> Json {
     let scores: Vec<Json> = (0..rng.below(5)).map(|_| number(rng)).collect();
     let fields = [
         ("Name", text(rng)),
-        ("City", json!(*pick(rng, &["Pune", "पुणे", "Mumbai", "", "São Paulo"]))),
-        ("Tier", json!(*pick(rng, &["Gold", "gold", "silver", "Platinum", ""]))),
+        (
+            "City",
+            json!(*pick(rng, &["Pune", "पुणे", "Mumbai", "", "São Paulo"])),
+        ),
+        (
+            "Tier",
+            json!(*pick(rng, &["Gold", "gold", "silver", "Platinum", ""])),
+        ),
         ("Language", json!(*pick(rng, &["hi", "en", "mr"]))),
         ("Points", number(rng)),
         ("Age", json!(rng.range(16, 80))),

@@ -2,9 +2,9 @@
 //! difference from Shopify Liquid, and how a found disagreement is matched to one.
 //!
 //! A found disagreement is first minimized; it is a listed deviation when:
-//! - the same side fails (or neither does) as in one of the entry's examples (`ours` and
-//!   `shopify` starting with `error` say a side fails; `[[deviation.also]]` adds
-//!   examples of the same cause where another side fails);
+//! - the same side fails (or neither does), in the same phase (parsing or rendering), as
+//!   in one of the entry's examples (`[[deviation.also]]` adds examples of the same cause
+//!   where another side fails); the test renders the examples to learn that;
 //! - the entry's `pattern` matches the whole minimized template;
 //! - `data_pattern`, if given, matches the whole minimized data (compact JSON);
 //! - `ours_pattern` and `shopify_pattern`, if given, match the whole of what each engine
@@ -25,7 +25,8 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use super::engines::{Outcome, Theirs};
+use super::engines::{Outcome, Shopify, Subject, Theirs, render_ours};
+use super::generate::PARTIALS;
 use super::minimize::Shape;
 
 /// One deliberate difference.
@@ -58,6 +59,9 @@ pub struct Deviation {
     /// Whether the two outputs must hold the same characters in another order.
     #[serde(default)]
     pub reordered: bool,
+    /// How the examples come out (which side fails, in which phase), once observed.
+    #[serde(skip)]
+    shapes: Vec<Shape>,
     /// More examples of the same cause.
     #[serde(default)]
     pub also: Vec<Example>,
@@ -98,7 +102,8 @@ fn anchored(pattern: &str, id: &str) -> Regex {
 
 /// Loads and checks the deviations file.
 pub fn load() -> Vec<Deviation> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential/deviations.toml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/differential/deviations.toml");
     let text = std::fs::read_to_string(&path).expect("deviations.toml is readable");
     let mut file: File = toml::from_str(&text).unwrap_or_else(|e| panic!("deviations.toml: {e}"));
     for d in &mut file.deviation {
@@ -127,21 +132,29 @@ pub fn load() -> Vec<Deviation> {
 }
 
 impl Example {
+    /// The example as something to render, with the generator's partials.
+    pub fn subject(&self) -> Subject {
+        Subject {
+            template: self.template.clone(),
+            data: self.data_json(),
+            partials: PARTIALS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
     /// The example's globals.
     pub fn data_json(&self) -> Json {
         if self.data.trim().is_empty() {
             Json::Object(Default::default())
         } else {
-            serde_json::from_str(&self.data)
-                .unwrap_or_else(|e| panic!("deviation example {:?}: data is not JSON: {e}", self.template))
-        }
-    }
-
-    /// Which side fails.
-    pub fn shape(&self) -> Shape {
-        Shape {
-            ours_error: self.ours.starts_with("error"),
-            theirs_error: self.shopify.starts_with("error"),
+            serde_json::from_str(&self.data).unwrap_or_else(|e| {
+                panic!(
+                    "deviation example {:?}: data is not JSON: {e}",
+                    self.template
+                )
+            })
         }
     }
 }
@@ -155,18 +168,43 @@ impl Deviation {
             ours: self.ours.clone(),
             shopify: self.shopify.clone(),
         };
-        std::iter::once(main).chain(self.also.iter().cloned()).collect()
+        std::iter::once(main)
+            .chain(self.also.iter().cloned())
+            .collect()
     }
 
-    /// Whether a minimized disagreement is this deviation.
+    /// Renders the examples to learn which side fails in each, and in which phase.
+    pub fn observe(&mut self, shopify: &mut Shopify) {
+        let shapes = self
+            .examples()
+            .iter()
+            .map(|e| {
+                let subject = e.subject();
+                Shape::of(&render_ours(&subject), &shopify.render(&subject))
+            })
+            .collect();
+        self.shapes = shapes;
+    }
+
+    /// Whether a minimized disagreement is this deviation ([`Deviation::observe`] first).
     pub fn matches(&self, template: &str, data: &Json, ours: &Outcome, theirs: &Theirs) -> bool {
         let c = self.compiled.as_ref().expect("loaded through load()");
-        let shape = Shape::of(ours, theirs);
-        self.examples().iter().any(|e| e.shape() == shape)
+        assert!(
+            !self.shapes.is_empty(),
+            "deviation {}: not observed",
+            self.id
+        );
+        self.shapes.contains(&Shape::of(ours, theirs))
             && c.pattern.is_match(template)
-            && c.data.as_ref().is_none_or(|re| re.is_match(&data.to_string()))
-            && c.ours.as_ref().is_none_or(|re| re.is_match(&ours.describe()))
-            && c.shopify.as_ref().is_none_or(|re| re.is_match(&theirs.describe()))
+            && c.data
+                .as_ref()
+                .is_none_or(|re| re.is_match(&data.to_string()))
+            && c.ours
+                .as_ref()
+                .is_none_or(|re| re.is_match(&ours.describe()))
+            && c.shopify
+                .as_ref()
+                .is_none_or(|re| re.is_match(&theirs.describe()))
             && (!self.reordered || reordered(ours, &theirs.strict))
     }
 

@@ -33,6 +33,23 @@ impl Outcome {
     pub fn is_error(&self) -> bool {
         !matches!(self, Outcome::Text(_))
     }
+
+    /// Whether it rendered, failed to parse, or failed while rendering.
+    pub fn side(&self) -> Side {
+        match self {
+            Outcome::Text(_) => Side::Text,
+            Outcome::Error(e) if e.starts_with("parse") => Side::ParseError,
+            _ => Side::RenderError,
+        }
+    }
+}
+
+/// What became of a template on one side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Text,
+    ParseError,
+    RenderError,
 }
 
 /// What Shopify made of a template: with the strict parser, and, when that refused
@@ -84,13 +101,15 @@ pub fn render_ours(s: &Subject) -> Outcome {
     let mut env = Environment::new();
     env.limits_mut().deadline = Some(std::time::Duration::from_secs(10));
     env.set_loader(s.partials.iter().cloned().collect::<MemoryLoader>());
-    let result = env
-        .compile("differential", &s.template)
-        .and_then(|t| t.render_to_string(&s.data));
-    match result {
+    let template = match env.compile("differential", &s.template) {
+        Ok(t) => t,
+        Err(e) if e.kind() == ErrorKind::LimitExceeded => return Outcome::Limit(e.to_string()),
+        Err(e) => return Outcome::Error(format!("parse: {e}")),
+    };
+    match template.render_to_string(&s.data) {
         Ok((text, _)) => Outcome::Text(text),
         Err(e) if e.kind() == ErrorKind::LimitExceeded => Outcome::Limit(e.to_string()),
-        Err(e) => Outcome::Error(e.to_string()),
+        Err(e) => Outcome::Error(format!("render: {e}")),
     }
 }
 
@@ -112,9 +131,13 @@ impl Shopify {
             eprintln!("skipped: {SKIP_VAR}=1");
             return None;
         }
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/differential/shopify.rb");
+        let script =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/differential/shopify.rb");
         let check = Command::new("ruby")
-            .args(["-e", "require 'liquid'; exit(Liquid::VERSION.start_with?('5.') ? 0 : 1)"])
+            .args([
+                "-e",
+                "require 'liquid'; exit(Liquid::VERSION.start_with?('5.') ? 0 : 1)",
+            ])
             .status();
         match check {
             Ok(status) if status.success() => {}
@@ -163,9 +186,7 @@ impl Shopify {
 
     fn read(output: &mut BufReader<ChildStdout>) -> Theirs {
         let mut line = String::new();
-        output
-            .read_line(&mut line)
-            .expect("reading from ruby");
+        output.read_line(&mut line).expect("reading from ruby");
         assert!(!line.is_empty(), "the ruby renderer exited");
         let reply: Json = serde_json::from_str(&line).expect("ruby replies with JSON");
         Theirs {

@@ -21,7 +21,10 @@ pub fn read(path: &std::path::Path) -> Vec<Fixture> {
         let mut sections = std::collections::HashMap::new();
         for part in format!("\n{body}").split("\n--- ").skip(1) {
             let (section, content) = part.split_once('\n').unwrap_or((part, ""));
-            sections.insert(section.trim().to_owned(), content.trim_end_matches('\n').to_owned());
+            sections.insert(
+                section.trim().to_owned(),
+                content.trim_end_matches('\n').to_owned(),
+            );
         }
         let partials = sections
             .iter()

@@ -200,7 +200,8 @@ const FILTERS: &[(&str, Kind, &[Arg], usize, Kind)] = &[
     ("base64_decode", StrKind, &[], 0, StrKind),
     ("base64_url_safe_encode", StrKind, &[], 0, StrKind),
     ("base64_url_safe_decode", StrKind, &[], 0, StrKind),
-    ("size", AnyKind, &[], 0, NumKind),
+    ("size", StrKind, &[], 0, NumKind),
+    ("size", ListKind, &[], 0, NumKind),
     ("abs", NumKind, &[], 0, NumKind),
     ("plus", NumKind, &[Num], 0, NumKind),
     ("minus", NumKind, &[Num], 0, NumKind),
@@ -280,7 +281,12 @@ impl Gen {
             0..=2 => self.text(),
             3..=5 => self.output(),
             6 => self.assign(),
-            7 if in_loop && self.chance(2) => {
+            // Shopify lets `break` and `continue` leak out of a tablerow (a listed
+            // deviation): rarely there.
+            7 if in_loop
+                && self.chance(2)
+                && (!self.loops.last().is_some_and(|l| l.tablerow) || self.chance(10)) =>
+            {
                 let word = self.pick(&["break", "continue"]);
                 self.tag(word);
             }
@@ -409,7 +415,15 @@ impl Gen {
                 let a = self.rng.range(-2, 4);
                 // Small ends only: loops nest, and their lengths multiply.
                 let b = match self.rng.below(6) {
-                    0 => self.path_to(|v| v.as_str().is_some_and(|s| s.len() < 4)),
+                    0 => {
+                        let path = self.path_to(|v| v.as_str().is_some_and(|s| s.len() < 4));
+                        // Shopify does not read a key with a space in a range (listed).
+                        if path.contains(' ') && !self.chance(10) {
+                            "3".into()
+                        } else {
+                            path
+                        }
+                    }
                     1 => "Profile.Tags.size".into(),
                     // Shopify does not read this as a range (a listed deviation): rarely.
                     2 if self.chance(5) => "Profile[\"Recent Orders\"].size".into(),
@@ -507,9 +521,18 @@ impl Gen {
     }
 
     fn cycle_tag(&mut self) {
+        // Shopify drops nil values and splits quoted values at commas (listed
+        // deviations): rarely.
         let mut values = Vec::new();
         for _ in 0..1 + self.rng.below(3) {
-            values.push(self.value_like());
+            let value = self.value_like();
+            let quirky = value == "nil" || (value.contains(',') && value.starts_with(['\'', '"']));
+            if !quirky || self.chance(10) {
+                values.push(value);
+            }
+        }
+        if values.is_empty() {
+            values.push("'a'".into());
         }
         let group = match self.rng.below(3) {
             0 => format!("{}: ", self.string_literal()),
@@ -538,7 +561,7 @@ impl Gen {
     fn raw_tag(&mut self) {
         // Shopify 5.4 handles whitespace control around raw its own way (a listed
         // deviation): rarely, so that it does not crowd out the rest.
-        let trim = self.chance(10);
+        let trim = self.chance(25);
         let (open, close) = match (trim, self.chance(2)) {
             (true, true) => ("{%-", "-%}"),
             (true, false) => ("{%", "-%}"),
@@ -552,7 +575,7 @@ impl Gen {
             "{{ 'a' | upcase }} {%- endif -%}",
         ]);
         self.out.push_str(body);
-        let (open, close) = match (self.chance(10), self.chance(2)) {
+        let (open, close) = match (self.chance(25), self.chance(2)) {
             (true, true) => ("{%-", "%}"),
             (true, false) => ("{%", "-%}"),
             _ => ("{%", "%}"),
@@ -610,7 +633,10 @@ impl Gen {
                 format!("render 'item' for {c}")
             }
             5 => format!("render 'item' with {} as item", self.expr()),
-            _ => format!("render 'order' for {} as order", self.path_to(Json::is_array)),
+            _ => format!(
+                "render 'order' for {} as order",
+                self.path_to(Json::is_array)
+            ),
         };
         self.tag(&markup);
     }
@@ -628,7 +654,9 @@ impl Gen {
         if self.chance(4) {
             return self.expr();
         }
-        let op = self.pick(&["==", "!=", "<>", "<", ">", "<=", ">=", "contains", "==", ">"]);
+        let op = self.pick(&[
+            "==", "!=", "<>", "<", ">", "<=", ">=", "contains", "==", ">",
+        ]);
         let (a, b) = (self.expr(), self.expr());
         format!("{a} {op} {b}")
     }
@@ -642,7 +670,11 @@ impl Gen {
             11 => self.missing_path(),
             12 if self.chance(3) => {
                 let (c, _) = self.collection();
-                if c.starts_with('(') { c } else { self.literal() }
+                if c.starts_with('(') {
+                    c
+                } else {
+                    self.literal()
+                }
             }
             _ => self.literal(),
         }
@@ -684,7 +716,13 @@ impl Gen {
         if e.starts_with('(') {
             return ListKind;
         }
-        match self.world.paths.iter().find(|(p, _)| p == e).map(|(_, v)| v) {
+        match self
+            .world
+            .paths
+            .iter()
+            .find(|(p, _)| p == e)
+            .map(|(_, v)| v)
+        {
             Some(Json::String(s)) if data::DATES.contains(&s.as_str()) => DateKind,
             Some(Json::String(_)) => StrKind,
             Some(Json::Number(n)) if n.as_i64().is_some_and(|n| n > 1_000_000_000) => DateKind,
@@ -787,10 +825,19 @@ impl Gen {
             .filter(|&i| fits(&self.world.paths[i].1))
             .collect();
         let path = match fitting.is_empty() {
-            true => self.world.paths[self.rng.below(self.world.paths.len())].0.clone(),
-            false => self.world.paths[fitting[self.rng.below(fitting.len())]].0.clone(),
+            true => self.world.paths[self.rng.below(self.world.paths.len())]
+                .0
+                .clone(),
+            false => self.world.paths[fitting[self.rng.below(fitting.len())]]
+                .0
+                .clone(),
         };
-        let value = self.world.paths.iter().find(|(p, _)| *p == path).map(|(_, v)| v);
+        let value = self
+            .world
+            .paths
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, v)| v);
         // An integer's size is 8 in Shopify (a listed deviation): rarely.
         let sized = !value.is_some_and(Json::is_number) || self.chance(10);
         match self.rng.below(12) {
@@ -824,8 +871,17 @@ impl Gen {
         match self.rng.below(6) {
             0 if innermost && tablerow => {
                 let field = self.pick(&[
-                    "col", "col0", "col_first", "col_last", "row", "index", "index0", "first",
-                    "last", "length", "rindex",
+                    "col",
+                    "col0",
+                    "col_first",
+                    "col_last",
+                    "row",
+                    "index",
+                    "index0",
+                    "first",
+                    "last",
+                    "length",
+                    "rindex",
                 ]);
                 format!("tablerowloop.{field}")
             }
@@ -848,6 +904,8 @@ impl Gen {
                     let key = keys[self.rng.below(keys.len())].clone();
                     data::child(&var, &key, &mut self.rng)
                 }
+                // A number's size is 8 in Shopify (a listed deviation): rarely.
+                Json::Number(_) if !self.chance(10) => var,
                 _ => format!("{var}.size"),
             },
             _ => var,

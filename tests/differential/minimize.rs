@@ -13,22 +13,27 @@
 use regex::Regex;
 use serde_json::Value as Json;
 
-use super::engines::{Outcome, Subject, Theirs};
+use super::engines::{Outcome, Side, Subject, Theirs};
 
-/// Which side failed: kept while minimizing.
+/// Which side fails, and in which phase: kept while minimizing, so that a disagreement
+/// does not slide into another of a different kind (a Shopify render error into one of
+/// Shopify's parse quirks, say).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
-    pub ours_error: bool,
-    pub theirs_error: bool,
+    pub ours: Side,
+    pub theirs: Side,
 }
 
 impl Shape {
-    /// Shopify fails when its strict parser fails and its lax parser (if it was tried)
-    /// fails too.
+    /// Shopify's side is its lax parser's when the strict one refused the template.
     pub fn of(ours: &Outcome, theirs: &Theirs) -> Shape {
+        let theirs = match (&theirs.strict, &theirs.lax) {
+            (strict, Some(lax)) if strict.side() == Side::ParseError => lax.side(),
+            (strict, _) => strict.side(),
+        };
         Shape {
-            ours_error: ours.is_error(),
-            theirs_error: theirs.strict.is_error() && theirs.lax.as_ref().is_none_or(Outcome::is_error),
+            ours: ours.side(),
+            theirs,
         }
     }
 }
@@ -97,7 +102,12 @@ fn templates(current: &Subject, make: impl Fn(&[String]) -> Vec<String>) -> Vec<
 fn without_runs(tokens: &[String], size: usize) -> Vec<String> {
     (0..tokens.len())
         .step_by(size)
-        .map(|start| join(&[&tokens[..start], &tokens[(start + size).min(tokens.len())..]]))
+        .map(|start| {
+            join(&[
+                &tokens[..start],
+                &tokens[(start + size).min(tokens.len())..],
+            ])
+        })
         .collect()
 }
 
@@ -110,7 +120,11 @@ fn without_blocks(tokens: &[String]) -> Vec<String> {
         bounds.extend(&branches);
         bounds.push(end);
         for w in bounds.windows(2) {
-            out.push(join(&[&tokens[..start], &tokens[w[0] + 1..w[1]], &tokens[end + 1..]]));
+            out.push(join(&[
+                &tokens[..start],
+                &tokens[w[0] + 1..w[1]],
+                &tokens[end + 1..],
+            ]));
         }
     }
     out
@@ -126,7 +140,11 @@ fn simpler_tokens(tokens: &[String]) -> Vec<String> {
             text_variants(token)
         };
         for v in variants {
-            out.push(join(&[&tokens[..i], std::slice::from_ref(&v), &tokens[i + 1..]]));
+            out.push(join(&[
+                &tokens[..i],
+                std::slice::from_ref(&v),
+                &tokens[i + 1..],
+            ]));
         }
     }
     out
@@ -263,7 +281,15 @@ fn tag_name(token: &str) -> Option<&str> {
 }
 
 const BLOCKS: &[&str] = &[
-    "if", "unless", "case", "for", "tablerow", "capture", "comment", "raw", "ifchanged",
+    "if",
+    "unless",
+    "case",
+    "for",
+    "tablerow",
+    "capture",
+    "comment",
+    "raw",
+    "ifchanged",
 ];
 
 /// Each block tag's end and the tokens that start its branches (`elsif`, `else`,
@@ -306,7 +332,11 @@ fn blocks(tokens: &[String]) -> Vec<(usize, Vec<usize>, usize)> {
 }
 
 fn join(parts: &[&[String]]) -> String {
-    parts.iter().flat_map(|p| p.iter()).map(String::as_str).collect()
+    parts
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(String::as_str)
+        .collect()
 }
 
 /// Splits on `sep` where it is outside quotes.
@@ -352,7 +382,11 @@ fn markup_variants(token: &str) -> Vec<String> {
         let mut t = kept.join("|");
         if skip == filters.len() - 1 {
             // The closing delimiter was in the dropped part.
-            t.push_str(if token.starts_with("{{") { " }}" } else { " %}" });
+            t.push_str(if token.starts_with("{{") {
+                " }}"
+            } else {
+                " %}"
+            });
         }
         out.push(t);
     }
@@ -368,7 +402,11 @@ fn markup_variants(token: &str) -> Vec<String> {
             }
             let mut t = kept.join(sep);
             if skip == parts.len() - 1 {
-                t.push_str(if token.starts_with("{{") { " }}" } else { " %}" });
+                t.push_str(if token.starts_with("{{") {
+                    " }}"
+                } else {
+                    " %}"
+                });
             }
             out.push(t);
         }
@@ -479,8 +517,12 @@ fn simpler(node: &Json) -> Vec<Json> {
             let chars: Vec<char> = s.chars().collect();
             let mut v = vec![Json::from("")];
             if chars.len() > 1 {
-                v.push(Json::from(chars[..chars.len() / 2].iter().collect::<String>()));
-                v.push(Json::from(chars[chars.len() / 2..].iter().collect::<String>()));
+                v.push(Json::from(
+                    chars[..chars.len() / 2].iter().collect::<String>(),
+                ));
+                v.push(Json::from(
+                    chars[chars.len() / 2..].iter().collect::<String>(),
+                ));
             }
             v
         }

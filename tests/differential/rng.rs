@@ -7,7 +7,9 @@ pub struct Rng(oorandom::Rand64);
 impl Rng {
     /// The stream of template `index` in the run seeded with `seed`.
     pub fn new(seed: u64, index: u64) -> Rng {
-        Rng(oorandom::Rand64::new((u128::from(seed) << 64) | u128::from(index)))
+        Rng(oorandom::Rand64::new(
+            (u128::from(seed) << 64) | u128::from(index),
+        ))
     }
 
     /// A number in `0..n` (`n` > 0).

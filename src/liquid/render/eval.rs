@@ -417,8 +417,12 @@ impl<'g> Renderer<'g> {
                 // Only numbers, strings and dates have an order; anything compared with
                 // nil, a boolean, an array, an object or a range is not less, greater
                 // or equal, as in Shopify (whose values of those types have no `<`).
-                let ordered =
-                    |v: &Value| matches!(v, Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Date(_));
+                let ordered = |v: &Value| {
+                    matches!(
+                        v,
+                        Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Date(_)
+                    )
+                };
                 if !ordered(&left) || !ordered(&right) {
                     return Ok(false);
                 }

@@ -170,7 +170,9 @@ mod tests {
 
     #[test]
     fn an_object_past_the_cap_is_not_written_whole() {
-        let map: Map = [("a".to_owned(), Value::str(&"x".repeat(100)))].into_iter().collect();
+        let map: Map = [("a".to_owned(), Value::str(&"x".repeat(100)))]
+            .into_iter()
+            .collect();
         let mut out = String::new();
         assert!(!write_object_within(&map, &mut out, 50));
         assert!(out.len() <= 50, "{}", out.len());
