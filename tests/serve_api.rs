@@ -56,32 +56,79 @@ fn credited_record(points: i64) -> Value {
 #[test]
 fn render_answers_byte_for_byte_what_the_cli_prints() {
     let server = Server::start(&[]);
-    for &(message, record) in PAIRS {
-        for (strict, tz) in [(false, "UTC"), (true, "Asia/Kolkata")] {
+    // A long SMS for a record without its required properties, beside the bundled pairs.
+    let dir = std::env::temp_dir().join(format!("serve-parity-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sms = dir.join("long.sms.toml");
+    let body = "+{{ Event.Points }} points. ".repeat(20);
+    std::fs::write(
+        &sms,
+        format!("event = \"CT Points Credited\"\nchannel = \"sms\"\n[fields]\nbody = \"{body}\"\n"),
+    )
+    .unwrap();
+    let partial = dir.join("partial.json");
+    std::fs::write(
+        &partial,
+        r#"{"evtName": "CT Points Credited", "evtData": {"points": 7}}"#,
+    )
+    .unwrap();
+    let (sms, partial) = (sms.to_str().unwrap(), partial.to_str().unwrap());
+    let mut pairs = PAIRS.to_vec();
+    pairs.push((sms, partial));
+    // Each CLI option set, and the same options in the request.
+    let option_sets: [(&[&str], Value); 4] = [
+        (&[], json!({})),
+        (
+            &["--strict", "--tz", "Asia/Kolkata"],
+            json!({"strict": true, "tz": "Asia/Kolkata"}),
+        ),
+        (&["--allow-missing"], json!({"allow_missing": true})),
+        (
+            &["--allow-missing", "--max-segments", "1"],
+            json!({"allow_missing": true, "max_segments": 1}),
+        ),
+    ];
+    let mut kinds = std::collections::BTreeSet::new();
+    for &(message, record) in &pairs {
+        for (flags, options) in &option_sets {
             let mut args = vec![
-                "render", message, "--record", record, "--format", "json", "--now", NOW, "--tz", tz,
+                "render", message, "--record", record, "--format", "json", "--now", NOW,
             ];
-            if strict {
-                args.push("--strict");
-            }
+            args.extend_from_slice(flags);
             let expected = cli(&args);
             assert!(expected.starts_with("{\n"), "{message}: {expected:?}");
-            let record_json: Value = serde_json::from_str(&read(record)).unwrap();
-            let response = server.post(
-                "/v1/render",
-                &json!({
-                    "message": read(message),
-                    "name": message,
-                    "record": record_json,
-                    "strict": strict,
-                    "tz": tz,
-                    "now": NOW,
-                }),
-            );
+            let mut request = json!({
+                "message": read(message),
+                "name": message,
+                "record": serde_json::from_str::<Value>(&read(record)).unwrap(),
+                "record_name": record,
+                "now": NOW,
+            });
+            for (key, value) in options.as_object().unwrap() {
+                request[key] = value.clone();
+            }
+            let response = server.post("/v1/render", &request);
             assert_eq!(response.status, 200, "{}", response.body);
             assert_eq!(response.header("content-type"), Some("application/json"));
-            assert_eq!(response.body, expected, "{message} with {record}");
+            assert_eq!(
+                response.body, expected,
+                "{message} with {record} and {flags:?}"
+            );
+            let outcome = response.json();
+            kinds.insert(format!("{} {}", outcome["outcome"], outcome["kind"]));
         }
+    }
+    // The comparison covered renders and each way of failing the options decide.
+    for kind in [
+        "rendered",
+        "wrong_event",
+        "invalid_record",
+        "too_many_segments",
+    ] {
+        assert!(
+            kinds.iter().any(|k| k.contains(kind)),
+            "no {kind} among {kinds:?}"
+        );
     }
 }
 

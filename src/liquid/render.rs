@@ -439,7 +439,7 @@ impl<'g> Renderer<'g> {
                         let text = sh
                             .cx
                             .text(&value)
-                            .map_err(|e| filter_error(fr.tpl, *span, "abort", e))?;
+                            .map_err(|e| tag_error(fr.tpl, *span, "abort", e))?;
                         Some(text.into_owned())
                     }
                     None => None,
@@ -523,7 +523,7 @@ impl<'g> Renderer<'g> {
                 let text = sh
                     .cx
                     .text(&g)
-                    .map_err(|e| filter_error(fr.tpl, span, "cycle", e))?;
+                    .map_err(|e| tag_error(fr.tpl, span, "cycle", e))?;
                 sh.cx
                     .budget
                     .tick(budget::ticks_for(text.len()))
@@ -625,11 +625,18 @@ fn undefined_path(expr: &Expr, source: &str) -> String {
     }
 }
 
+/// A tag's value that is too large to use (a `cycle` group, an `abort` reason).
+#[cold]
+fn tag_error(tpl: &Parsed, span: Span, tag: &str, e: FilterError) -> Stop {
+    error_at(tpl, span, ErrorKind::LimitExceeded, format!("`{tag}`: {e}"))
+}
+
 #[cold]
 fn filter_error(tpl: &Parsed, span: Span, name: &str, e: FilterError) -> Stop {
     let kind = match e {
         FilterError::StringTooLarge { .. }
         | FilterError::ArrayTooLarge { .. }
+        | FilterError::TextTooLarge { .. }
         | FilterError::Budget(_) => ErrorKind::LimitExceeded,
         _ => ErrorKind::Filter,
     };

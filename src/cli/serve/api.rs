@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, FixedOffset};
 use promo_liquid::liquid::Environment;
-use promo_liquid::message::Outcome;
+use promo_liquid::message::{Outcome, Rules};
 use promo_liquid::promo::Settings;
 use promo_liquid::promo::schema::EventKind;
 use promo_liquid::requests::{
@@ -58,6 +58,11 @@ pub(crate) struct RenderRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false, value_type = Option<Object>, example = json!({"evtName": "CT Points Credited", "evtData": {"points": 20}}))]
     record: Option<RawRecord>,
+    /// The record's name (a file name), when it has one: a record that cannot be read
+    /// fails with `record NAME: ...`, as `render --record NAME` says it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false, example = "templates/records/points-credited.json")]
+    record_name: Option<String>,
     /// Several records, each rendered on its own, outcomes in the same order (at most
     /// `--max-records`, default 100).
     #[serde(default, deserialize_with = "present")]
@@ -66,6 +71,14 @@ pub(crate) struct RenderRequest {
     /// Fail when an undefined value is output without a `default`.
     #[serde(default)]
     strict: bool,
+    /// Accept a record that lacks properties its event requires (a partial feed).
+    #[serde(default)]
+    allow_missing: bool,
+    /// The most segments an SMS may take; a longer one fails with
+    /// `too_many_segments` (default 10).
+    #[serde(default, deserialize_with = "present_count")]
+    #[schema(nullable = false, minimum = 1, maximum = 65535)]
+    max_segments: Option<u16>,
     /// The account's time zone, an IANA name (default `UTC`).
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false, example = "Asia/Kolkata")]
@@ -162,6 +175,27 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     de: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(de).map(Some)
+}
+
+/// A count that, when given, is a whole number in range: JSON Schema calls `3.0` an
+/// integer, so it is one here too.
+fn present_count<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<u16>, D::Error> {
+    use serde::de::Error;
+    let number = serde_json::Number::deserialize(de)?;
+    let whole = number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u16::MAX))
+            .map(|f| f as u64)
+    });
+    whole
+        .and_then(|n| u16::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            D::Error::custom(format!(
+                "expected a whole number from 1 to 65535, found {number}"
+            ))
+        })
 }
 
 /// `GET /healthz`.
@@ -288,11 +322,22 @@ async fn render(
         settings: Settings {
             time_zone: zone(req.tz.as_deref())?,
             strict: req.strict,
+            allow_missing: req.allow_missing,
             deadline: app.limits.deadline,
-            ..Settings::default()
+        },
+        rules: Rules {
+            max_sms_segments: match req.max_segments {
+                Some(0) => {
+                    return Err(ApiError::bad_request(
+                        "max_segments: expected at least 1, found 0",
+                    ));
+                }
+                Some(n) => usize::from(n),
+                None => Rules::default().max_sms_segments,
+            },
+            ..Rules::default()
         },
         now: now(req.now.as_deref())?,
-        ..RenderOptions::default()
     };
     match (&req.record, &req.records) {
         (Some(record), None) => check_record("record", record)?,
@@ -327,7 +372,9 @@ async fn render(
         app.metrics.cache(hit);
         let render_one = |record: &RawValue| {
             let outcome = match &*compiled {
-                Ok(message) => requests::render(message, record.get(), None, &options),
+                Ok(message) => {
+                    requests::render(message, record.get(), req.record_name.as_deref(), &options)
+                }
                 Err(failed) => failed.clone(),
             };
             app.metrics.outcome(&outcome);
@@ -546,5 +593,48 @@ pub(crate) fn openapi(max_records: usize) -> String {
     schemas["RenderRequest"]["properties"]["tz"]["enum"] = json!(zones);
     schemas["PreviewRequest"]["properties"]["tz"]["enum"] = json!(zones);
     schemas["RenderRequest"]["properties"]["records"]["maxItems"] = max_records.into();
+    fix_flattened_options(schemas);
     requests::to_json(&doc)
+}
+
+/// utoipa writes a flattened `Option<T>` (a failure's `details`) as "`null` or a `T`",
+/// but the object it is flattened into is never `null`: without details it is an
+/// object with none of `T`'s fields. Says that instead, from `T`'s own schema.
+fn fix_flattened_options(schemas: &mut serde_json::Value) {
+    let names: Vec<String> = schemas
+        .as_object()
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default();
+    for name in names {
+        let Some(first) = schemas[&name]["allOf"].get(0).cloned() else {
+            continue;
+        };
+        let [null, inner] = first["oneOf"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        else {
+            continue;
+        };
+        let Some(target) = inner["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        else {
+            continue;
+        };
+        if *null != json!({"type": "null"}) {
+            continue;
+        }
+        let variants = match schemas[target]["oneOf"].as_array() {
+            Some(variants) => variants.clone(),
+            None => vec![schemas[target].clone()],
+        };
+        let fields: Vec<serde_json::Value> = variants
+            .iter()
+            .filter_map(|v| v["required"].as_array())
+            .flatten()
+            .map(|field| json!({"required": [field]}))
+            .collect();
+        schemas[&name]["allOf"][0]["oneOf"][0] = json!({"not": {"anyOf": fields}});
+    }
 }

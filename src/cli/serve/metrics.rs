@@ -1,7 +1,7 @@
 //! `/metrics`, in Prometheus text: requests by route and status, a latency histogram by
 //! route, outcomes by kind, and the compiled-message cache's hits and misses.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -16,19 +16,27 @@ use promo_liquid::message::Outcome;
 
 use super::App;
 
-/// The routes, as metrics label them; anything else is `other`.
-const ROUTES: &[&str] = &[
-    "/v1/render",
-    "/v1/lint",
-    "/v1/preview",
-    "/v1/schema",
-    "/v1/filters",
-    "/v1/openapi.json",
-    "/healthz",
-    "/metrics",
-    "/",
-    "/playground/{file}",
-];
+/// A route's path template (`/v1/render`, `/playground/{file}`) as a label. The
+/// templates are the router's, a handful, so each is kept once for the life of the
+/// process; requests that match no route are `other`.
+fn route_label(path: Option<&MatchedPath>) -> &'static str {
+    static SEEN: RwLock<Vec<&'static str>> = RwLock::new(Vec::new());
+    let Some(path) = path.map(MatchedPath::as_str) else {
+        return "other";
+    };
+    let find = |seen: &[&'static str]| seen.iter().copied().find(|r| *r == path);
+    if let Some(found) = SEEN.read().ok().and_then(|seen| find(&seen)) {
+        return found;
+    }
+    let Ok(mut seen) = SEEN.write() else {
+        return "other";
+    };
+    find(&seen).unwrap_or_else(|| {
+        let label: &'static str = Box::leak(path.into());
+        seen.push(label);
+        label
+    })
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -136,11 +144,7 @@ impl Metrics {
 /// Counts and times every request.
 pub(crate) async fn track(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .and_then(|m| ROUTES.iter().copied().find(|r| *r == m.as_str()))
-        .unwrap_or("other");
+    let route = route_label(req.extensions().get::<MatchedPath>());
     let response = next.run(req).await;
     let metrics = &app.metrics;
     metrics

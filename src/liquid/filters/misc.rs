@@ -45,7 +45,7 @@ fn register_encodings(filters: &mut Filters) {
             "Escapes for HTML, leaving entities that are already escaped alone.",
             "{{ \"1 &lt; 2 & 3\" | escape_once }} → 1 &lt; 2 &amp; 3",
             false,
-            (escaped_len, |s| Ok(escape_once(s))),
+            (escaped_once_len, |s| Ok(escape_once(s))),
         ),
         (
             "url_encode",
@@ -205,15 +205,28 @@ fn url_safe(b: u8) -> bool {
     matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' | b' ')
 }
 
-/// The length of `escape`'s result, and an upper bound of `escape_once`'s.
+/// The length of `escape`'s result.
 fn escaped_len(s: &str) -> usize {
+    s.bytes().map(escaped_byte_len).sum()
+}
+
+fn escaped_byte_len(b: u8) -> usize {
+    match b {
+        b'&' => 5,
+        b'<' | b'>' => 4,
+        b'"' => 6,
+        b'\'' => 5,
+        _ => 1,
+    }
+}
+
+/// The length of `escape_once`'s result: an `&` that starts an entity stays as it is.
+fn escaped_once_len(s: &str) -> usize {
     s.bytes()
-        .map(|b| match b {
-            b'&' => 5,
-            b'<' | b'>' => 4,
-            b'"' => 6,
-            b'\'' => 5,
-            _ => 1,
+        .enumerate()
+        .map(|(i, b)| match b {
+            b'&' if starts_entity(&s[i + 1..]) => 1,
+            b => escaped_byte_len(b),
         })
         .sum()
 }

@@ -153,7 +153,8 @@ impl FilterContext {
             Value::Nil | Value::Empty | Value::Blank => Ok(Cow::Borrowed("")),
             other => {
                 let text = other.to_text_within(self.max_string_bytes).ok_or(
-                    FilterError::StringTooLarge {
+                    FilterError::TextTooLarge {
+                        found: other.type_name(),
                         limit: self.max_string_bytes,
                     },
                 )?;
@@ -219,6 +220,15 @@ pub enum FilterError {
     #[error("result is larger than the array size limit ({limit} items)")]
     ArrayTooLarge {
         /// The limit in items.
+        limit: usize,
+    },
+    /// The text of an array or object, wanted as a string, would be larger than the
+    /// string size limit (it is not built).
+    #[error("the text of this {found} is larger than the string size limit ({limit} bytes)")]
+    TextTooLarge {
+        /// The value's type.
+        found: &'static str,
+        /// The limit in bytes.
         limit: usize,
     },
     /// The render's budget ran out: iterations, memory or time.
