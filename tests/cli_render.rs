@@ -250,3 +250,99 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn a_message_rendered_without_a_record_is_a_usage_error_that_says_what_to_add() {
+    let out = promo_liquid(&["render", "templates/wallet.push.toml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        text(&out.stderr),
+        "error: templates/wallet.push.toml is a message: it renders for one promo event record; \
+         add `--record RECORD.json` (the bundled samples are in templates/records/)\n"
+    );
+}
+
+#[test]
+fn json_output_is_one_outcome_object_whatever_fails() {
+    let dir = tempdir("json");
+    let broken_json = dir.join("broken.json");
+    std::fs::write(&broken_json, r#"{"evtName": "CT Points Credited", "#).unwrap();
+    let broken_message = dir.join("broken.toml");
+    std::fs::write(
+        &broken_message,
+        "event = \"CT Points Credited\"\nchannel = \"sms\"\n[fields]\nbody = \"{{ x | upcse }}\"\n",
+    )
+    .unwrap();
+    let cases = [
+        (
+            "templates/wallet.push.toml",
+            broken_json.to_str().unwrap(),
+            "invalid_json",
+        ),
+        (
+            broken_message.to_str().unwrap(),
+            "templates/records/points-credited.json",
+            "unknown_filter",
+        ),
+        (
+            "templates/wallet.push.toml",
+            "templates/records/coupon-rewarded.json",
+            "wrong_event",
+        ),
+    ];
+    for (message, record, kind) in cases {
+        let out = promo_liquid(
+            &["render", message, "--record", record, "--format", "json"],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1), "{message}");
+        let outcome: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{message}: {e}: {}", text(&out.stdout)));
+        assert_eq!(outcome["outcome"], "failed");
+        assert_eq!(outcome["kind"], kind, "{outcome}");
+    }
+    // The message's problem is placed in its file.
+    let out = promo_liquid(
+        &[
+            "render",
+            broken_message.to_str().unwrap(),
+            "--record",
+            "templates/records/points-credited.json",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["at"], serde_json::json!({"line": 4, "col": 16}));
+}
+
+/// `promo-liquid filters | head -1`: the reader goes away after one line, and the
+/// command ends quietly with 0, as does every command.
+#[test]
+fn a_closed_standard_output_ends_a_command_quietly() {
+    for args in [
+        &["filters"][..],
+        &["schema"],
+        &["schema", "--format", "json"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_promo-liquid"))
+            .args(args)
+            .current_dir(root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the pipe before the command writes: every write fails.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stderr), "", "{args:?}");
+    }
+}

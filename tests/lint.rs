@@ -217,3 +217,107 @@ fn the_readme_lint_example_is_real_output() {
     assert_eq!(text(&out.stdout), expected);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A wrong event name, a misspelt field, two unknown filters in one field and an
+/// unclosed `if`: one run reports all five, each at its line and column in the file.
+#[test]
+fn one_lint_run_reports_every_mistake_of_a_message_at_its_place() {
+    let out = lint(
+        "tests/fixtures/lint/broken/five-mistakes.push.toml",
+        &["--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, String, u64, u64)> = value["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["help"].as_str().unwrap_or("").to_owned(),
+                d["at"]["line"].as_u64().unwrap(),
+                d["at"]["col"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        (
+            "invalid_message",
+            "did you mean \"CT Points Credited\"?",
+            3,
+            9,
+        ),
+        ("invalid_message", "did you mean `title`?", 7, 1),
+        (
+            "unknown_filter",
+            "did you mean \"number_with_delimiter\"?",
+            8,
+            27,
+        ),
+        ("unknown_filter", "did you mean \"upcase\"?", 8, 97),
+        ("syntax", "", 9, 14),
+    ];
+    let expected: Vec<(String, String, u64, u64)> = expected
+        .iter()
+        .map(|(c, h, l, col)| (c.to_string(), h.to_string(), *l, *col))
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(
+        (value["errors"].as_u64(), value["warnings"].as_u64()),
+        (Some(5), Some(0))
+    );
+    // The columns are where the mistakes are, counted by hand in the file.
+    let file =
+        std::fs::read_to_string(root().join("tests/fixtures/lint/broken/five-mistakes.push.toml"))
+            .unwrap();
+    let line = |n: usize| file.lines().nth(n - 1).unwrap();
+    assert!(line(8)[26..].starts_with("numbr_with_delimiter"));
+    assert!(line(8)[96..].starts_with("upcse"));
+    assert!(line(9)[13..].starts_with("{% if"));
+}
+
+/// Short typos of schema names are errors with their did-you-mean: `Pionts` and
+/// `Soruce` are a swap of two letters from `Points` and `Source`.
+#[test]
+fn swapped_letters_in_a_property_name_are_errors_with_did_you_mean() {
+    let out = promo_liquid(
+        &[
+            "lint",
+            "--event",
+            "CT Points Credited",
+            "--format",
+            "json",
+            "-",
+        ],
+        Some("{{ Event.Pionts }} points from {{ Event.Soruce | default: 'us' }}"),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(&str, &str, &str)> = value["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["severity"].as_str().unwrap(),
+                d["code"].as_str().unwrap(),
+                d["help"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("error", "unknown_property", "did you mean `Points`?"),
+            ("error", "unknown_property", "did you mean `Source`?"),
+        ]
+    );
+    // A name that is no slip of a schema name stays a custom property (a warning).
+    let out = promo_liquid(
+        &["lint", "--event", "CT Points Credited", "-"],
+        Some("{{ Event.tier | default: 'gold' }}"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).starts_with("warning[custom_property]"));
+}

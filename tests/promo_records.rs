@@ -344,3 +344,59 @@ fn a_key_close_to_a_schema_name_is_a_warning_with_the_suggestion() {
         "property \"Pionts\" is not in the schema (kept as a custom property); did you mean \"Points\"?"
     );
 }
+
+/// A partner voucher in CleverTap's current names and the same voucher in the spec's
+/// names (with our names for what the spec lacks).
+const VOUCHER_CURRENT: &str = r#"{"identity": "u-7", "evtName": "CT Partner Voucher Rewarded",
+  "evtData": {"voucherCode": "AMZ-7K2Q-500", "voucherListId": "vl_amazon_nov", "partner": "Amazon Pay",
+    "listDescription": "Rs 500 on Amazon Pay", "listTag": "amazon_pay", "listExpiry": "30-11-2026 23:59:59",
+    "campaignId": "cmp_diwali", "source": "Campaign", "eventTimestamp": 1793865600}}"#;
+const VOUCHER_SPEC: &str = r#"{"identity": "u-7", "evtName": "CT Partner Voucher Rewarded",
+  "evtData": {"Voucher Code": "AMZ-7K2Q-500", "Voucher List Id": "vl_amazon_nov", "Code Provider": "Amazon Pay",
+    "Code Description": "Rs 500 on Amazon Pay", "Code Snippet Name": "amazon_pay", "Voucher Expiry Date": "30-11-2026 23:59:59",
+    "Campaign Id": "cmp_diwali", "Source": "Campaign", "Event Timestamp": 1793865600}}"#;
+
+#[test]
+fn a_voucher_in_clevertap_current_names_renders_as_in_the_spec_names() {
+    let template = "{{ Event['Code Provider'] }} {{ Event['Voucher Code'] }} ({{ Event.code_description }}) \
+        from {{ Event['Voucher List Id'] }} via {{ Event['Code Snippet Name'] }} for {{ Event['Campaign Id'] }}/{{ Event.Source }}, \
+        valid till {{ Event['Voucher Expiry Date'] | date: '%-d %b %Y' }}, sent {{ Event['Event Timestamp'] | date: '%-d %b' }}";
+    let strict = Settings {
+        strict: true,
+        ..Settings::default()
+    };
+    let current = render_with(strict, VOUCHER_CURRENT, template);
+    assert_eq!(
+        current,
+        "Amazon Pay AMZ-7K2Q-500 (Rs 500 on Amazon Pay) from vl_amazon_nov via amazon_pay \
+         for cmp_diwali/Campaign, valid till 30 Nov 2026, sent 5 Nov"
+    );
+    assert_eq!(render_with(strict, VOUCHER_SPEC, template), current);
+}
+
+#[test]
+fn a_voucher_record_in_either_naming_passes_the_required_properties() {
+    let options = Settings::default().record_options();
+    for line in [VOUCHER_CURRENT, VOUCHER_SPEC] {
+        let record = Record::parse(line, &options).unwrap();
+        assert_eq!(
+            record.ts,
+            Some(1793865600),
+            "eventTimestamp is the record's time"
+        );
+    }
+    // Without the three both namings share, it fails naming them.
+    assert_eq!(
+        parse_error(
+            r#"{"evtName": "CT Partner Voucher Rewarded", "evtData": {"voucherCode": "X", "campaignId": "c", "source": "API", "voucherListId": "v"}}"#
+        ),
+        "missing required properties of \"CT Partner Voucher Rewarded\": \"Code Provider\", \"Code Snippet Name\""
+    );
+    // One property in both namings at once is refused, as for camelCase.
+    assert_eq!(
+        parse_error(
+            r#"{"evtName": "CT Partner Voucher Rewarded", "evtData": {"partner": "A", "Code Provider": "B"}}"#
+        ),
+        "property \"Code Provider\" is given twice, as \"partner\" and as \"Code Provider\""
+    );
+}

@@ -284,7 +284,7 @@ pub enum Logic {
 /// A condition of `if`, `unless`, `elsif`: comparisons joined by `and`/`or`, which
 /// group from the right (`a and b or c` is `a and (b or c)`). Kept flat so that a
 /// long chain neither recurses nor overflows the stack.
-#[derive(Debug)]
+#[derive(Default, Debug)]
 pub struct Condition {
     /// The comparisons, left to right.
     pub terms: Vec<Comparison>,

@@ -313,16 +313,31 @@ impl Environment {
     /// error, at the next tag or output, so one run finds them all. Empty when the
     /// template compiles.
     pub fn errors(&self, name: &str, source: &str) -> Vec<Error> {
-        match self.parse(name, source) {
+        match self.parse_all(name, source) {
             Ok(_) => Vec::new(),
-            Err(e) => vec![e],
+            Err(errors) => errors,
         }
     }
 
     fn parse(&self, name: &str, source: &str) -> Result<Parsed, Error> {
+        // `parse_all` gives at least one error, the first in the source first.
+        self.parse_all(name, source).map_err(|errors| {
+            errors
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| unreachable_error(name))
+        })
+    }
+
+    fn parse_all(&self, name: &str, source: &str) -> Result<Parsed, Vec<Error>> {
         let name: Arc<str> = Arc::from(name);
-        let mut root = parser::parse(source, &self.config.filters, &self.config.limits)
-            .map_err(|e| e.with_template(&name))?;
+        let mut root =
+            parser::parse(source, &self.config.filters, &self.config.limits).map_err(|errors| {
+                errors
+                    .into_iter()
+                    .map(|e| e.with_template(&name))
+                    .collect::<Vec<_>>()
+            })?;
         let names = resolve::resolve(&mut root);
         Ok(Parsed {
             name,
@@ -427,4 +442,13 @@ impl Template {
     pub fn line_col(&self, offset: usize) -> LineCol {
         LineCol::of(&self.parsed.source, offset)
     }
+}
+
+/// What `parse` reports if the parser ever failed without an error (it does not).
+#[cold]
+fn unreachable_error(name: &str) -> Error {
+    Error::new(
+        ErrorKind::Syntax,
+        format!("template {name:?} does not parse"),
+    )
 }

@@ -1,6 +1,7 @@
 //! Expressions: the tokens inside `{{ }}` and tag arguments, and the parser that
 //! turns them into [`Expr`], [`Filtered`] and [`Condition`].
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::ast::{
@@ -8,7 +9,7 @@ use super::ast::{
     Filtered, Logic, Path, Segment,
 };
 use super::error::{Error, ErrorKind, Span, suggest};
-use super::filters::Filters;
+use super::filters::{FilterFn, Filters};
 use super::lexer::syntax;
 use super::value::Value;
 
@@ -230,10 +231,13 @@ pub struct ExprParser<'a, 's> {
     /// Whether `empty` and `blank` are the special values that comparisons test for;
     /// elsewhere they are the empty string, as in Shopify.
     method_literals: bool,
+    /// Where errors the parser goes on after are kept (an unknown filter).
+    errors: &'a RefCell<Vec<Error>>,
 }
 
 impl<'a, 's> ExprParser<'a, 's> {
-    /// A parser for `text`, which starts at byte `offset` of `source`.
+    /// A parser for `text`, which starts at byte `offset` of `source`. Errors it can
+    /// go on after (an unknown filter) are kept in `errors`.
     pub fn new(
         text: &'s str,
         offset: usize,
@@ -241,6 +245,7 @@ impl<'a, 's> ExprParser<'a, 's> {
         filters: &'a Filters,
         names: &'a Names,
         max_depth: usize,
+        errors: &'a RefCell<Vec<Error>>,
     ) -> Result<Self, Error> {
         Ok(ExprParser {
             tokens: tokenize(text, offset, source)?,
@@ -251,6 +256,7 @@ impl<'a, 's> ExprParser<'a, 's> {
             depth: 0,
             max_depth,
             method_literals: false,
+            errors,
         })
     }
 
@@ -390,16 +396,25 @@ impl<'a, 's> ExprParser<'a, 's> {
         let at = self.offset();
         let name = self.ident("a filter name")?;
         let span = Span::at(at, name.len());
-        let Some(filter) = self.filters.get(name) else {
-            let error = Error::new(
-                ErrorKind::UnknownFilter,
-                format!("unknown filter \"{name}\""),
-            );
-            let error = match suggest(name, self.filters.names()) {
-                Some(near) => error.with_help(format!("did you mean \"{near}\"?")),
-                None => error,
-            };
-            return Err(error.with_span(self.source, span));
+        let func = match self.filters.get(name) {
+            Some(filter) => filter.func.clone(),
+            None => {
+                let error = Error::new(
+                    ErrorKind::UnknownFilter,
+                    format!("unknown filter \"{name}\""),
+                );
+                let error = match suggest(name, self.filters.names()) {
+                    Some(near) => error.with_help(format!("did you mean \"{near}\"?")),
+                    None => error,
+                };
+                // Kept, and the arguments parsed on, for the errors after it: the
+                // template does not compile, so the stand-in never runs.
+                self.errors
+                    .borrow_mut()
+                    .push(error.with_span(self.source, span));
+                let stand_in: FilterFn = Arc::new(|input, _| Ok(input.clone()));
+                stand_in
+            }
         };
         let mut args = Vec::new();
         let mut kwargs = Vec::new();
@@ -420,7 +435,7 @@ impl<'a, 's> ExprParser<'a, 's> {
         let constant = constant_args(&args, &kwargs);
         Ok(FilterCall {
             name: Arc::from(name),
-            func: FilterFnDebug(filter.func.clone()),
+            func: FilterFnDebug(func),
             args,
             kwargs,
             constant,

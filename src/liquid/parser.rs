@@ -1,13 +1,15 @@
 //! Builds the node tree from template tokens: one function per tag.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
-use super::ast::{Block, Expr, ForLoop, Node, Offset, PartialCall};
+use super::ast::{Block, Condition, Expr, ForLoop, Node, Offset, PartialCall};
 use super::env::Limits;
 use super::error::{Error, ErrorKind, Span, suggest};
 use super::expr::{ExprParser, Names, Tok};
 use super::filters::Filters;
 use super::lexer::{self, Token, syntax};
+use super::value::Value;
 
 /// Every tag the parser knows, for did-you-mean suggestions.
 pub const TAGS: &[&str] = &[
@@ -34,20 +36,26 @@ pub const TAGS: &[&str] = &[
     "unless",
 ];
 
-/// Parses a whole template.
-pub fn parse(source: &str, filters: &Filters, limits: &Limits) -> Result<Block, Error> {
+/// The most compile errors one template reports; past them the parser stops.
+const MAX_ERRORS: usize = 100;
+
+/// Parses a whole template. On failure, every error found, in source order (never
+/// empty): the parser goes on after an error at the next tag or output, so one run
+/// reports them all. A limit (size, nesting) or a token that never ends stops it.
+pub fn parse(source: &str, filters: &Filters, limits: &Limits) -> Result<Block, Vec<Error>> {
     if source.len() > limits.max_template_bytes {
-        return Err(Error::new(
+        return Err(vec![Error::new(
             ErrorKind::LimitExceeded,
             format!(
                 "template is {} bytes, over the limit of {} bytes",
                 source.len(),
                 limits.max_template_bytes
             ),
-        ));
+        )]);
     }
-    let tokens = lexer::tokenize(source)?;
+    let tokens = lexer::tokenize(source).map_err(|e| vec![e])?;
     let names = Names::default();
+    let errors = RefCell::new(Vec::new());
     let mut parser = Parser {
         source,
         tokens,
@@ -56,11 +64,22 @@ pub fn parse(source: &str, filters: &Filters, limits: &Limits) -> Result<Block, 
         names: &names,
         limits,
         depth: 0,
+        errors: &errors,
+        unknown: Vec::new(),
     };
-    let (block, end) = parser.block(&[])?;
-    match end {
-        None => Ok(block),
-        Some(end) => Err(parser.unexpected_tag(&end)),
+    let result = parser.block(&[]);
+    let mut errors = errors.into_inner();
+    match result {
+        Ok((block, _)) if errors.is_empty() => Ok(block),
+        Ok(_) => {
+            errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
+            Err(errors)
+        }
+        Err(fatal) => {
+            errors.push(fatal);
+            errors.sort_by_key(|e| e.span().map_or(0, |s| s.start));
+            Err(errors)
+        }
     }
 }
 
@@ -69,7 +88,6 @@ struct EndTag<'s> {
     name: &'s str,
     args: &'s str,
     offset: usize,
-    span: Span,
 }
 
 struct Parser<'a, 's> {
@@ -80,6 +98,10 @@ struct Parser<'a, 's> {
     names: &'a Names,
     limits: &'a Limits,
     depth: usize,
+    /// The errors found so far, the expression parsers' included.
+    errors: &'a RefCell<Vec<Error>>,
+    /// Unknown tags seen, so that their `end...` tags are not reported again.
+    unknown: Vec<&'s str>,
 }
 
 impl<'a, 's> Parser<'a, 's> {
@@ -94,10 +116,15 @@ impl<'a, 's> Parser<'a, 's> {
                     if inner.trim().is_empty() {
                         continue;
                     }
-                    let mut p = self.expr_parser(inner, offset)?;
-                    let filtered = p.filtered()?;
-                    p.expect_end()?;
-                    nodes.push(Node::Output(filtered));
+                    let output = self.expr_parser(inner, offset).and_then(|mut p| {
+                        let filtered = p.filtered()?;
+                        p.expect_end()?;
+                        Ok(filtered)
+                    });
+                    match output {
+                        Ok(filtered) => nodes.push(Node::Output(filtered)),
+                        Err(e) => self.record(e)?,
+                    }
                 }
                 Token::Tag {
                     name,
@@ -106,18 +133,12 @@ impl<'a, 's> Parser<'a, 's> {
                     span,
                 } => {
                     if ends.contains(&name) {
-                        return Ok((
-                            nodes,
-                            Some(EndTag {
-                                name,
-                                args,
-                                offset,
-                                span,
-                            }),
-                        ));
+                        return Ok((nodes, Some(EndTag { name, args, offset })));
                     }
-                    if let Some(node) = self.tag(name, args, offset, span)? {
-                        nodes.push(node);
+                    match self.tag(name, args, offset, span) {
+                        Ok(Some(node)) => nodes.push(node),
+                        Ok(None) => {}
+                        Err(e) => self.record(e)?,
                     }
                 }
             }
@@ -125,24 +146,54 @@ impl<'a, 's> Parser<'a, 's> {
         Ok((nodes, None))
     }
 
-    /// Parses a block that must be closed by one of `ends`.
+    /// Keeps a recoverable error and goes on; a limit, or one error too many, stops
+    /// the parse.
+    fn record(&mut self, e: Error) -> Result<(), Error> {
+        let mut errors = self.errors.borrow_mut();
+        if e.kind() == ErrorKind::LimitExceeded || errors.len() + 1 >= MAX_ERRORS {
+            return Err(e);
+        }
+        errors.push(e);
+        Ok(())
+    }
+
+    /// A recoverable error's value: `Ok` as it is, or the error kept and `fallback`
+    /// parsed on with.
+    fn recover<T>(&mut self, result: Result<T, Error>, fallback: T) -> Result<T, Error> {
+        match result {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                self.record(e)?;
+                Ok(fallback)
+            }
+        }
+    }
+
+    /// Parses a block that must be closed by one of `ends`. One that never is counts as
+    /// closed at the end of the template, with its error kept.
     fn closed_block(
         &mut self,
         opener: &str,
         open_span: Span,
-        ends: &[&str],
+        ends: &[&'static str],
     ) -> Result<(Block, EndTag<'s>), Error> {
         let (block, end) = self.block(ends)?;
         match end {
             Some(end) => Ok((block, end)),
-            None => Err(syntax(
-                format!(
-                    "\"{opener}\" is never closed: expected \"{{% {} %}}\"",
-                    ends[ends.len() - 1]
-                ),
-                self.source,
-                open_span,
-            )),
+            None => {
+                let last = ends[ends.len() - 1];
+                self.record(syntax(
+                    format!("\"{opener}\" is never closed: expected \"{{% {last} %}}\""),
+                    self.source,
+                    open_span,
+                ))?;
+                let end = EndTag {
+                    name: last,
+                    args: "",
+                    offset: self.source.len(),
+                };
+                Ok((block, end))
+            }
         }
     }
 
@@ -154,6 +205,7 @@ impl<'a, 's> Parser<'a, 's> {
             self.filters,
             self.names,
             self.limits.max_depth,
+            self.errors,
         )
     }
 
@@ -172,14 +224,6 @@ impl<'a, 's> Parser<'a, 's> {
         Ok(())
     }
 
-    fn unexpected_tag(&self, end: &EndTag<'_>) -> Error {
-        syntax(
-            format!("unexpected \"{}\"", end.name),
-            self.source,
-            end.span,
-        )
-    }
-
     fn tag(
         &mut self,
         name: &'s str,
@@ -193,9 +237,12 @@ impl<'a, 's> Parser<'a, 's> {
             "for" | "tablerow" => self.for_tag(name, args, offset, span)?,
             "assign" => self.assign_tag(args, offset, span)?,
             "capture" => {
-                let mut p = self.expr_parser(args, offset)?;
-                let var = self.variable_name(&mut p, "a variable name after \"capture\"")?;
-                p.expect_end()?;
+                let var = self.expr_parser(args, offset).and_then(|mut p| {
+                    let var = self.variable_name(&mut p, "a variable name after \"capture\"")?;
+                    p.expect_end()?;
+                    Ok(var)
+                });
+                let var = self.recover(var, Arc::from(""))?;
                 self.enter(span)?;
                 // A capture keeps its white space (`{% capture nl %}\n{% endcapture %}`).
                 let (body, _) = self.closed_block("capture", span, &["endcapture"])?;
@@ -264,7 +311,13 @@ impl<'a, 's> Parser<'a, 's> {
             }
             "liquid" => {
                 self.enter(span)?;
-                let tokens = lexer::tokenize_liquid(args, offset, self.source)?;
+                let tokens = match lexer::tokenize_liquid(args, offset, self.source) {
+                    Ok(tokens) => tokens,
+                    Err(e) => {
+                        self.depth -= 1;
+                        return Err(e);
+                    }
+                };
                 let mut inner = Parser {
                     source: self.source,
                     tokens,
@@ -273,11 +326,10 @@ impl<'a, 's> Parser<'a, 's> {
                     names: self.names,
                     limits: self.limits,
                     depth: self.depth,
+                    errors: self.errors,
+                    unknown: Vec::new(),
                 };
-                let (block, end) = inner.block(&[])?;
-                if let Some(end) = end {
-                    return Err(inner.unexpected_tag(&end));
-                }
+                let (block, _) = inner.block(&[])?;
                 self.depth -= 1;
                 Node::Block(block)
             }
@@ -303,7 +355,23 @@ impl<'a, 's> Parser<'a, 's> {
                 p.expect_end()?;
                 Node::Abort(reason, span)
             }
-            _ => return Err(self.unknown_tag(name, span)),
+            _ => {
+                // The end tag of an unknown block tag was reported with its opener.
+                if let Some(opener) = name.strip_prefix("end") {
+                    if let Some(i) = self.unknown.iter().position(|u| *u == opener) {
+                        self.unknown.remove(i);
+                        return Ok(None);
+                    }
+                }
+                if !TAGS.contains(&name) {
+                    self.unknown.push(name);
+                    // `{% iff x %}...{% endif %}`: the `endif` belongs to the slip.
+                    if let Some(near) = suggest(name, TAGS.iter().copied()) {
+                        self.unknown.push(near);
+                    }
+                }
+                return Err(self.unknown_tag(name, span));
+            }
         };
         Ok(Some(node))
     }
@@ -382,9 +450,12 @@ impl<'a, 's> Parser<'a, 's> {
         let mut otherwise = None;
         let (mut cond_args, mut cond_offset) = (args, offset);
         loop {
-            let mut p = self.expr_parser(cond_args, cond_offset)?;
-            let condition = p.condition()?;
-            p.expect_end()?;
+            let condition = self.expr_parser(cond_args, cond_offset).and_then(|mut p| {
+                let condition = p.condition()?;
+                p.expect_end()?;
+                Ok(condition)
+            });
+            let condition = self.recover(condition, Condition::default())?;
             let (body, end) = self.closed_block(name, span, &ends)?;
             branches.push((condition, body));
             match end.name {
@@ -415,9 +486,12 @@ impl<'a, 's> Parser<'a, 's> {
     }
 
     fn case_tag(&mut self, args: &'s str, offset: usize, span: Span) -> Result<Node, Error> {
-        let mut p = self.expr_parser(args, offset)?;
-        let subject = p.expr()?;
-        p.expect_end()?;
+        let subject = self.expr_parser(args, offset).and_then(|mut p| {
+            let subject = p.expr()?;
+            p.expect_end()?;
+            Ok(subject)
+        });
+        let subject = self.recover(subject, Expr::Literal(Value::Nil))?;
         self.enter(span)?;
         let ends = ["when", "else", "endcase"];
         // Whatever stands before the first `when` is never rendered.
@@ -425,13 +499,15 @@ impl<'a, 's> Parser<'a, 's> {
         let mut arms = Vec::new();
         while end.name != "endcase" {
             let values = if end.name == "when" {
-                let mut p = self.expr_parser(end.args, end.offset)?;
-                let mut values = vec![p.operand()?];
-                while p.eat(&Tok::Comma) || p.eat_word("or") {
-                    values.push(p.operand()?);
-                }
-                p.expect_end()?;
-                Some(values)
+                let values = self.expr_parser(end.args, end.offset).and_then(|mut p| {
+                    let mut values = vec![p.operand()?];
+                    while p.eat(&Tok::Comma) || p.eat_word("or") {
+                        values.push(p.operand()?);
+                    }
+                    p.expect_end()?;
+                    Ok(values)
+                });
+                Some(self.recover(values, Vec::new())?)
             } else {
                 None
             };
@@ -456,6 +532,57 @@ impl<'a, 's> Parser<'a, 's> {
         span: Span,
     ) -> Result<Node, Error> {
         let tablerow = name == "tablerow";
+        let header = self.for_header(tablerow, args, offset, span);
+        let mut for_loop = self.recover(
+            header,
+            ForLoop {
+                name: Arc::from(""),
+                var: Arc::from(""),
+                collection: Expr::Literal(Value::Nil),
+                limit: None,
+                offset: None,
+                cols: None,
+                reversed: false,
+                body: Vec::new(),
+                otherwise: None,
+                tablerow,
+                span,
+            },
+        )?;
+        self.enter(span)?;
+        let end_name = if tablerow { "endtablerow" } else { "endfor" };
+        let ends: &[&str] = if tablerow {
+            &[end_name]
+        } else {
+            &["else", end_name]
+        };
+        let (mut body, end) = self.closed_block(name, span, ends)?;
+        let mut otherwise = None;
+        if end.name == "else" {
+            otherwise = Some(self.closed_block(name, span, &[end_name])?.0);
+        }
+        self.depth -= 1;
+        // A `tablerow` keeps the white space of its cells, as Shopify does.
+        if !tablerow {
+            let mut blocks = vec![&mut body];
+            if let Some(b) = otherwise.as_mut() {
+                blocks.push(b);
+            }
+            strip_if_blank(&mut blocks);
+        }
+        for_loop.body = body;
+        for_loop.otherwise = otherwise;
+        Ok(Node::For(Box::new(for_loop)))
+    }
+
+    /// The loop of a `for` or `tablerow` tag, from its arguments, without its body.
+    fn for_header(
+        &self,
+        tablerow: bool,
+        args: &'s str,
+        offset: usize,
+        span: Span,
+    ) -> Result<ForLoop, Error> {
         let mut p = self.expr_parser(args, offset)?;
         let var = self.variable_name(&mut p, "a loop variable name")?;
         if !p.eat_word("in") {
@@ -502,30 +629,7 @@ impl<'a, 's> Parser<'a, 's> {
                 }
             }
         }
-        self.enter(span)?;
-        let end_name = if tablerow { "endtablerow" } else { "endfor" };
-        let ends: &[&str] = if tablerow {
-            &[end_name]
-        } else {
-            &["else", end_name]
-        };
-        let (mut body, end) = self.closed_block(name, span, ends)?;
-        let mut otherwise = None;
-        if end.name == "else" {
-            otherwise = Some(self.closed_block(name, span, &[end_name])?.0);
-        }
-        self.depth -= 1;
-        // A `tablerow` keeps the white space of its cells, as Shopify does.
-        if !tablerow {
-            let mut blocks = vec![&mut body];
-            if let Some(b) = otherwise.as_mut() {
-                blocks.push(b);
-            }
-            strip_if_blank(&mut blocks);
-        }
-        for_loop.body = body;
-        for_loop.otherwise = otherwise;
-        Ok(Node::For(Box::new(for_loop)))
+        Ok(for_loop)
     }
 
     fn assign_tag(&mut self, args: &'s str, offset: usize, span: Span) -> Result<Node, Error> {

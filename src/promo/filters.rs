@@ -115,20 +115,22 @@ fn days_until(input: &Value, args: &Args<'_>, zone: Tz) -> Result<Value, FilterE
     })
 }
 
-/// A number's sign, integer digits and fraction digits, from a value.
+/// A number's sign, integer digits and fraction digits, from a value, written in
+/// decimal with `decimals` digits after the point (rounded half away from zero on the
+/// decimal value as written, as `round` does: `1.005` to two places is `1.01`), or as
+/// many as it has. Numeric strings count as numbers.
 fn decimal_parts(input: &Value, decimals: Option<usize>) -> Option<(bool, String, String)> {
-    let text = match (input, decimals) {
-        (Value::Int(i), None) => i.to_string(),
-        (Value::Int(i), Some(d)) => format!("{i}.{}", "0".repeat(d)),
-        (Value::Float(f), None) if f.is_finite() => input.to_text(),
-        (Value::Float(f), Some(d)) if f.is_finite() => format!("{f:.d$}"),
-        (Value::Str(s), _) => {
+    let places = decimals.and_then(|d| u32::try_from(d).ok());
+    let text = match input {
+        Value::Int(_) | Value::Float(_) => filters::decimal_text(input, places)?,
+        Value::Str(s) => {
             let s = s.trim();
             let n: f64 = s.parse().ok().filter(|f: &f64| f.is_finite())?;
-            return match s.parse::<i64>() {
-                Ok(i) => decimal_parts(&Value::Int(i), decimals),
-                Err(_) => decimal_parts(&Value::Float(n), decimals),
+            let number = match s.parse::<i64>() {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Float(n),
             };
+            filters::decimal_text(&number, places)?
         }
         _ => return None,
     };
@@ -359,6 +361,38 @@ mod tests {
             "¥1,300"
         );
         assert!(call("money", Value::Int(1), &["XYZ".into()]).is_err());
+    }
+
+    /// Halves round away from zero on the decimal value as written, as `round` does
+    /// and as people count money: binary floats would make `1.005` `$1.00`.
+    #[test]
+    fn money_rounds_the_decimal_value_as_written_half_away_from_zero() {
+        let money = |value: Value, code: &str| text(call("money", value, &[code.into()]));
+        assert_eq!(money(Value::Float(1.005), "USD"), "$1.01");
+        assert_eq!(money(Value::Float(0.125), "INR"), "₹0.13");
+        assert_eq!(money(Value::Float(2.675), "GBP"), "£2.68");
+        assert_eq!(money(Value::Float(-1.005), "USD"), "-$1.01");
+        assert_eq!(money(Value::Float(1.004), "USD"), "$1.00");
+        assert_eq!(money(Value::Float(0.5), "JPY"), "¥1");
+        assert_eq!(money(Value::Float(2.5), "JPY"), "¥3");
+        assert_eq!(money(Value::Float(-0.001), "EUR"), "€0.00");
+        assert_eq!(money("1.005".into(), "USD"), "$1.01");
+        assert_eq!(money("1234567.125".into(), "INR"), "₹12,34,567.13");
+        assert_eq!(
+            money(Value::Float(1e20), "USD"),
+            "$100,000,000,000,000,000,000.00"
+        );
+        assert_eq!(money(Value::Float(1299.5), "AED"), "AED 1,299.50");
+    }
+
+    #[test]
+    fn number_with_delimiter_writes_the_decimal_value_as_written() {
+        let grouped = |value: Value| text(call("number_with_delimiter", value, &[]));
+        assert_eq!(grouped(Value::Float(1234567.891)), "1,234,567.891");
+        assert_eq!(grouped(Value::Float(0.1 + 0.2)), "0.30000000000000004");
+        assert_eq!(grouped(Value::Float(1e21)), "1,000,000,000,000,000,000,000");
+        assert_eq!(grouped(Value::Float(-0.5)), "-0.5");
+        assert_eq!(grouped("2500.50".into()), "2,500.5");
     }
 
     #[test]

@@ -195,7 +195,8 @@ impl<'a> Event<'a> {
 pub struct Record<'a> {
     /// The user's identity, when the record had one (numbers are kept as their text).
     pub identity: Option<Cow<'a, str>>,
-    /// The event time, epoch seconds.
+    /// The event time, epoch seconds: the record's `ts`, or else its `Event Timestamp`
+    /// property (CleverTap's current `eventTimestamp`).
     pub ts: Option<i64>,
     /// The event.
     pub event: Event<'a>,
@@ -360,6 +361,11 @@ impl<'a> Record<'a> {
             expected: "an object",
             found,
         })?;
+        // CleverTap's current voucher records carry their time as a property.
+        let ts = ts.or_else(|| match event.get(schema::prop::EVENT_TIMESTAMP) {
+            Some(PropValue::Date { at, .. }) => Some(at.timestamp()),
+            _ => None,
+        });
         Ok(Record {
             identity,
             ts,

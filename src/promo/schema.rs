@@ -5,6 +5,35 @@
 //! `spec/promo-events.md`, with the spec's inconsistencies settled as DESIGN.md says:
 //! `Description` and `Coupon Description` are one property, and `Wallet Name` is an
 //! optional property of both wallet events.
+//!
+//! # The partner voucher in CleverTap's current names
+//!
+//! CleverTap's current documentation names the partner voucher's properties otherwise
+//! than the spec, and adds three. Records from a real account may come in either
+//! naming, so both name the same properties here, and a message renders the same text
+//! for a record in either:
+//!
+//! | current name | property | why |
+//! |---|---|---|
+//! | `voucherCode` | Voucher Code (new) | the code itself, which the spec lacks (its `Code Name` names the code) |
+//! | `voucherListId` | Voucher List Id | the same name, in camelCase |
+//! | `partner` | Code Provider | the external provider of the voucher |
+//! | `listDescription` | Code Description | the voucher list's description |
+//! | `listTag` | Code Snippet Name | a short unique handle of the voucher list: what picks the message's snippet |
+//! | `listExpiry` | Voucher Expiry Date (new) | a date, read as every date property is |
+//! | `campaignId`, `source` | Campaign Id, Source | the common properties, in camelCase |
+//! | `eventTimestamp` | Event Timestamp (new) | the record's time: a date, and the record's `ts` when it has none |
+//!
+//! The current names are *input* names, like the camelCase ones: records may use them,
+//! templates use the spec's names (`Event["Code Provider"]`) or their snake_case
+//! aliases, so that one message reads one vocabulary whatever its records use, and lint
+//! points a template that writes `Event.partner` to `Event["Code Provider"]`.
+//!
+//! Required are only the properties both namings carry (Voucher List Id, Code
+//! Provider, Code Snippet Name, Campaign Id, Source), so a record in either naming
+//! passes the required-property check: `Code Name` (not in current records) and the
+//! three new properties (not in the spec's) are optional. A message that shows the
+//! code reads `Event["Voucher Code"] | default: Event["Code Name"]`.
 
 use std::fmt;
 
@@ -75,6 +104,9 @@ pub struct Property {
     pub camel: &'static str,
     /// Further names accepted both in input and in templates.
     pub aliases: &'static [&'static str],
+    /// Further names accepted in input records only: CleverTap's current names for the
+    /// partner voucher's properties (`partner`, `listTag`, ...). See the module docs.
+    pub inputs: &'static [&'static str],
     /// The data type.
     pub data_type: DataType,
     /// The spec's module.
@@ -104,13 +136,14 @@ impl PropertyId {
 }
 
 macro_rules! properties {
-    ($( $id:ident: $name:literal, $snake:literal, $camel:literal, [$($alias:literal),*], $ty:ident, $module:ident, $presence:expr, $definition:literal, $notes:literal; )*) => {
+    ($( $id:ident: $name:literal, $snake:literal, $camel:literal, [$($alias:literal),*], [$($input:literal),*], $ty:ident, $module:ident, $presence:expr, $definition:literal, $notes:literal; )*) => {
         /// Every property, in the spec's order.
         pub static PROPERTIES: &[Property] = &[$(Property {
             name: $name,
             snake: $snake,
             camel: $camel,
             aliases: &[$($alias),*],
+            inputs: &[$($input),*],
             data_type: DataType::$ty,
             module: Module::$module,
             definition: $definition,
@@ -145,52 +178,58 @@ macro_rules! properties {
 use Presence::{Conditional, Optional, Required};
 
 properties! {
-    COUPON_NAME: "Coupon Name", "coupon_name", "couponName", [], String, Coupon,
+    COUPON_NAME: "Coupon Name", "coupon_name", "couponName", [], [], String, Coupon,
         Conditional("bulk coupons"), "Name configured for a bulk coupon", "Applies to bulk coupons";
-    COUPON_CODE: "Coupon Code", "coupon_code", "couponCode", [], String, Coupon,
+    COUPON_CODE: "Coupon Code", "coupon_code", "couponCode", [], [], String, Coupon,
         Conditional("single-use coupons"), "Coupon code assigned for single code", "Applies to single-use coupons";
-    COUPON_ID: "Coupon Id", "coupon_id", "couponId", [], String, Coupon,
+    COUPON_ID: "Coupon Id", "coupon_id", "couponId", [], [], String, Coupon,
         Required, "Unique identifier for the coupon", "Auto-generated";
-    COUPON_DESCRIPTION: "Coupon Description", "coupon_description", "couponDescription", ["Description", "description"], String, Coupon,
+    COUPON_DESCRIPTION: "Coupon Description", "coupon_description", "couponDescription", ["Description", "description"], [], String, Coupon,
         Optional, "Text description of the coupon", "Optional; the spec also calls it Description";
-    TERMS_AND_CONDITION: "Terms and Condition", "terms_and_condition", "termsAndCondition", [], String, Coupon,
+    TERMS_AND_CONDITION: "Terms and Condition", "terms_and_condition", "termsAndCondition", [], [], String, Coupon,
         Optional, "T&Cs associated with the coupon", "Optional";
-    COUPON_START_DATE: "Coupon Start Date", "coupon_start_date", "couponStartDate", [], Date, Coupon,
+    COUPON_START_DATE: "Coupon Start Date", "coupon_start_date", "couponStartDate", [], [], Date, Coupon,
         Required, "Date when coupon becomes valid", "Format: DD-MM-YYYY HH:MM:SS";
-    REDEMPTION_ACTIVATION_DATE: "Redemption Activation Date", "redemption_activation_date", "redemptionActivationDate", [], Date, Coupon,
+    REDEMPTION_ACTIVATION_DATE: "Redemption Activation Date", "redemption_activation_date", "redemptionActivationDate", [], [], Date, Coupon,
         Optional, "When redemption is allowed after coupon is issued", "Format: DD-MM-YYYY HH:MM:SS";
-    COUPON_EXPIRY_DATE: "Coupon Expiry Date", "coupon_expiry_date", "couponExpiryDate", [], Date, Coupon,
+    COUPON_EXPIRY_DATE: "Coupon Expiry Date", "coupon_expiry_date", "couponExpiryDate", [], [], Date, Coupon,
         Required, "Expiration date for the coupon", "Format: DD-MM-YYYY HH:MM:SS";
-    ORDER_ID: "Order Id", "order_id", "orderId", [], String, Coupon,
+    ORDER_ID: "Order Id", "order_id", "orderId", [], [], String, Coupon,
         Required, "Transaction/order ID for redemption or reversion", "From redemption/reversion API payload";
-    DISCOUNT_AMOUNT: "Discount Amount", "discount_amount", "discountAmount", [], Numeric, Coupon,
+    DISCOUNT_AMOUNT: "Discount Amount", "discount_amount", "discountAmount", [], [], Numeric, Coupon,
         Conditional("discount-type coupons"), "Total discount offered via coupon", "Applies to discount-type coupons";
-    CASHBACK_POINTS: "Cashback Points", "cashback_points", "cashbackPoints", [], Numeric, Coupon,
+    CASHBACK_POINTS: "Cashback Points", "cashback_points", "cashbackPoints", [], [], Numeric, Coupon,
         Conditional("cashback-type coupons"), "Cashback credited on redemption", "Applies to cashback-type coupons";
-    WALLET_ID: "Wallet Id", "wallet_id", "walletId", [], String, Wallets,
+    WALLET_ID: "Wallet Id", "wallet_id", "walletId", [], [], String, Wallets,
         Required, "Unique identifier for wallet", "";
-    WALLET_NAME: "Wallet Name", "wallet_name", "walletName", [], String, Wallets,
+    WALLET_NAME: "Wallet Name", "wallet_name", "walletName", [], [], String, Wallets,
         Optional, "Name configured for the wallet", "Optional on both wallet events";
-    WALLET_DESCRIPTION: "Wallet Description", "wallet_description", "walletDescription", [], String, Wallets,
+    WALLET_DESCRIPTION: "Wallet Description", "wallet_description", "walletDescription", [], [], String, Wallets,
         Optional, "Wallet's description", "";
-    POINTS: "Points", "points", "points", [], Numeric, Wallets,
+    POINTS: "Points", "points", "points", [], [], Numeric, Wallets,
         Required, "Number of points credited, debited or reverted", "e.g., 20";
-    TRANSACTION_ID: "Transaction Id", "transaction_id", "transactionId", [], String, Wallets,
+    TRANSACTION_ID: "Transaction Id", "transaction_id", "transactionId", [], [], String, Wallets,
         Required, "Unique transaction identifier", "";
-    SOURCE: "Source", "source", "source", [], String, Wallets,
+    SOURCE: "Source", "source", "source", [], [], String, Wallets,
         Required, "How the wallet operation was triggered (API, Manual, Campaign, etc.)", "Enum values";
-    CODE_NAME: "Code Name", "code_name", "codeName", [], String, PartnerVoucher,
-        Required, "Name of the voucher code", "";
-    VOUCHER_LIST_ID: "Voucher List Id", "voucher_list_id", "voucherListId", [], String, PartnerVoucher,
+    CODE_NAME: "Code Name", "code_name", "codeName", [], [], String, PartnerVoucher,
+        Optional, "Name of the voucher code", "The spec's records carry it; CleverTap's current ones carry voucherCode instead";
+    VOUCHER_CODE: "Voucher Code", "voucher_code", "voucherCode", [], [], String, PartnerVoucher,
+        Optional, "The voucher code itself", "Not in the spec; CleverTap's current name";
+    VOUCHER_LIST_ID: "Voucher List Id", "voucher_list_id", "voucherListId", [], [], String, PartnerVoucher,
         Required, "ID assigned to the voucher list", "";
-    CODE_DESCRIPTION: "Code Description", "code_description", "codeDescription", [], String, PartnerVoucher,
+    CODE_DESCRIPTION: "Code Description", "code_description", "codeDescription", [], ["listDescription"], String, PartnerVoucher,
         Optional, "Voucher's description", "May be empty if not configured";
-    CODE_PROVIDER: "Code Provider", "code_provider", "codeProvider", [], String, PartnerVoucher,
+    CODE_PROVIDER: "Code Provider", "code_provider", "codeProvider", [], ["partner"], String, PartnerVoucher,
         Required, "External provider for the voucher", "";
-    CODE_SNIPPET_NAME: "Code Snippet Name", "code_snippet_name", "codeSnippetName", [], String, PartnerVoucher,
-        Required, "Configured code snippet for personalized messaging", "";
-    CAMPAIGN_ID: "Campaign Id", "campaign_id", "campaignId", [], String, Common,
+    CODE_SNIPPET_NAME: "Code Snippet Name", "code_snippet_name", "codeSnippetName", [], ["listTag"], String, PartnerVoucher,
+        Required, "Configured code snippet for personalized messaging", "A short unique handle of the voucher list; picks the snippet";
+    VOUCHER_EXPIRY_DATE: "Voucher Expiry Date", "voucher_expiry_date", "voucherExpiryDate", [], ["listExpiry"], Date, PartnerVoucher,
+        Optional, "When the voucher list's codes expire", "Not in the spec; CleverTap's current name is listExpiry";
+    CAMPAIGN_ID: "Campaign Id", "campaign_id", "campaignId", [], [], String, Common,
         Required, "Campaign that generated the reward", "Applies across all reward modules";
+    EVENT_TIMESTAMP: "Event Timestamp", "event_timestamp", "eventTimestamp", [], [], Date, PartnerVoucher,
+        Optional, "When the voucher was rewarded: the record's time", "Not in the spec; CleverTap's current name";
 }
 
 /// How many properties the schema has.
@@ -309,6 +348,9 @@ impl EventKind {
                 CODE_SNIPPET_NAME,
                 CAMPAIGN_ID,
                 SOURCE,
+                VOUCHER_CODE,
+                VOUCHER_EXPIRY_DATE,
+                EVENT_TIMESTAMP,
             ],
         }
     }
@@ -351,23 +393,26 @@ impl Property {
     }
 }
 
-/// The property an input record may call `name`: any template name, or the camelCase one.
+/// The property an input record may call `name`: any template name, the camelCase one,
+/// or one of its further input names (CleverTap's current names).
 pub fn lookup_input(name: &str) -> Option<PropertyId> {
     lookup(name).or_else(|| {
         PROPERTIES
             .iter()
-            .position(|p| p.camel == name)
+            .position(|p| p.camel == name || p.inputs.contains(&name))
             .map(|i| PropertyId(i as u8))
     })
 }
 
 /// The property `name` is a slip of, by any of its names (canonical, snake_case,
-/// camelCase, aliases), for "did you mean": the crate's one rule, [`suggest`].
+/// camelCase, aliases, input names), for "did you mean": the crate's one rule,
+/// [`suggest`].
 pub fn suggest_property(name: &str) -> Option<PropertyId> {
     let names = PROPERTIES.iter().flat_map(|p| {
         [p.name, p.snake, p.camel]
             .into_iter()
             .chain(p.aliases.iter().copied())
+            .chain(p.inputs.iter().copied())
     });
     suggest(name, names).and_then(lookup_input)
 }
@@ -398,7 +443,7 @@ pub fn markdown() -> String {
 
 fn properties_table() -> String {
     let mut out = String::from(
-        "| Property | Liquid | Input (camelCase) | Type | Presence | Events | Definition |\n\
+        "| Property | Liquid | Input (camelCase, CleverTap's current name) | Type | Presence | Events | Definition |\n\
          |---|---|---|---|---|---|---|\n",
     );
     for p in PROPERTIES {
@@ -416,11 +461,15 @@ fn properties_table() -> String {
         {
             liquid.push_str(&format!(", `Event[\"{alias}\"]`"));
         }
+        let mut input = format!("`{}`", p.camel);
+        for name in p.inputs {
+            input.push_str(&format!(", `{name}`"));
+        }
         out.push_str(&format!(
-            "| {} | {} | `{}` | {:?} | {} | {} | {} |\n",
+            "| {} | {} | {} | {:?} | {} | {} | {} |\n",
             p.name,
             liquid,
-            p.camel,
+            input,
             p.data_type,
             presence,
             events.join(", "),
@@ -435,9 +484,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_spec_has_six_events_and_twenty_three_properties() {
+    fn the_spec_has_six_events_and_twenty_three_properties_and_we_add_three() {
         assert_eq!(EventKind::ALL.len(), 6);
-        assert_eq!(PROPERTY_COUNT, 23);
+        // Voucher Code, Voucher Expiry Date and Event Timestamp, from CleverTap's
+        // current documentation.
+        assert_eq!(PROPERTY_COUNT, 26);
+    }
+
+    #[test]
+    fn clevertap_current_voucher_names_reach_the_spec_properties() {
+        for (current, property) in [
+            ("voucherCode", "Voucher Code"),
+            ("voucherListId", "Voucher List Id"),
+            ("partner", "Code Provider"),
+            ("listDescription", "Code Description"),
+            ("listTag", "Code Snippet Name"),
+            ("listExpiry", "Voucher Expiry Date"),
+            ("campaignId", "Campaign Id"),
+            ("source", "Source"),
+            ("eventTimestamp", "Event Timestamp"),
+        ] {
+            let id = lookup_input(current).unwrap_or_else(|| panic!("{current}"));
+            assert_eq!(id.property().name, property, "{current}");
+            assert!(EventKind::PartnerVoucherRewarded.carries(id), "{current}");
+        }
+        // Input names, not template names (as camelCase ones are).
+        assert_eq!(lookup("partner"), None);
+        assert_eq!(lookup("listTag"), None);
+    }
+
+    #[test]
+    fn every_voucher_record_naming_satisfies_the_required_properties() {
+        // Required are only the properties both namings carry.
+        let both = [
+            "Voucher List Id",
+            "Code Provider",
+            "Code Snippet Name",
+            "Campaign Id",
+            "Source",
+        ];
+        let required: Vec<&str> = EventKind::PartnerVoucherRewarded
+            .properties()
+            .iter()
+            .map(|p| p.property())
+            .filter(|p| p.presence == Presence::Required)
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(required, both);
     }
 
     #[test]

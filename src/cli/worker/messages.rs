@@ -15,10 +15,6 @@ use serde::Deserialize;
 
 use super::stream::Entry;
 
-/// The failure kind of an entry that carries no record to render: no `record` field,
-/// or (with `--message-field`) no message of that name.
-pub const INVALID_ENTRY: FailureKind = FailureKind::InvalidEntry;
-
 /// How an entry's message is chosen.
 #[derive(Debug)]
 enum Choice {
@@ -46,11 +42,18 @@ pub struct Messages {
 
 /// How the messages are loaded and rendered.
 pub struct Load<'a> {
+    /// A message file, a bare template, or a directory of messages.
     pub path: &'a Path,
+    /// The entry field that names each entry's message (`--message-field`).
     pub message_field: Option<&'a str>,
+    /// How records are read and rendered.
     pub settings: Settings,
+    /// The batch path's options (`--max-line-bytes`).
     pub options: BatchOptions,
+    /// The environment the messages compile in.
     pub env: promo_liquid::Environment,
+    /// The most segments an SMS may take (`--max-segments`).
+    pub max_segments: usize,
 }
 
 impl Messages {
@@ -65,7 +68,7 @@ impl Messages {
         };
         let messages = files
             .iter()
-            .map(|file| load_message(file, &load.env))
+            .map(|file| load_message(file, &load.env, load.max_segments))
             .collect::<Result<Vec<_>>>()?;
         let choice = match (load.message_field, load.path.is_dir()) {
             (None, false) => Choice::One,
@@ -101,7 +104,7 @@ impl Messages {
         out: &mut Vec<u8>,
     ) -> Tally {
         let Some(record) = entry.field(b"record") else {
-            return self.failed(&entry.id, INVALID_ENTRY, no_record(entry), out);
+            return self.failed(&entry.id, FailureKind::InvalidEntry, no_record(entry), out);
         };
         let which = match &self.choice {
             Choice::One => 0,
@@ -121,7 +124,7 @@ impl Messages {
             Choice::ByField { field, names } => {
                 let Some(name) = entry.field(field.as_bytes()) else {
                     let why = format!("the entry has no {field:?} field naming its message");
-                    return self.failed(&entry.id, INVALID_ENTRY, why, out);
+                    return self.failed(&entry.id, FailureKind::InvalidEntry, why, out);
                 };
                 let name = String::from_utf8_lossy(name);
                 match names.get(name.strip_suffix(".toml").unwrap_or(&name)) {
@@ -131,7 +134,7 @@ impl Messages {
                             "the entry names message {name:?}, which is not in {}",
                             self.origin
                         );
-                        return self.failed(&entry.id, INVALID_ENTRY, why, out);
+                        return self.failed(&entry.id, FailureKind::InvalidEntry, why, out);
                     }
                 }
             }
@@ -193,12 +196,19 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn load_message(path: &Path, env: &promo_liquid::Environment) -> Result<Message> {
+/// Loads a message as `batch` does: every problem of the message, placed in its file.
+fn load_message(
+    path: &Path,
+    env: &promo_liquid::Environment,
+    max_segments: usize,
+) -> Result<Message> {
     let source =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let name = path.display().to_string();
-    // Every problem of the message, placed in its file, as rustc prints its errors.
-    Message::load(&name, &source, env).map_err(|e| crate::cli::Reported(e.report()).into())
+    let mut message = Message::load(&name, &source, env)
+        .map_err(|e| anyhow::Error::from(crate::cli::Reported(e.report())))?;
+    message.rules.max_sms_segments = max_segments;
+    Ok(message)
 }
 
 /// Message names: the file name without `.toml`.
@@ -243,4 +253,31 @@ pub fn environment(
         env.set_now(now);
     }
     env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_event_is_read_without_building_the_record() {
+        let record =
+            br#"{"identity":"u-1","evtName":"CT Points Debited","evtData":{"points":"ten"}}"#;
+        assert_eq!(event_of(record), Some(EventKind::PointsDebited));
+        assert_eq!(event_of(br#"{"evtName":"CT Nothing"}"#), None);
+        assert_eq!(event_of(br#"{"identity":"u-1"}"#), None);
+        assert_eq!(event_of(b"not json"), None);
+    }
+
+    #[test]
+    fn an_entry_without_a_record_names_the_fields_it_has() {
+        let entry = Entry {
+            id: "1-0".to_owned(),
+            fields: Some(vec![(b"payload".to_vec(), b"{}".to_vec())]),
+        };
+        assert_eq!(
+            no_record(&entry),
+            "the entry has no \"record\" field (its fields: \"payload\")"
+        );
+    }
 }

@@ -25,6 +25,7 @@ use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 use clap::Args;
 use promo_liquid::batch::{BatchOptions, Tally};
+use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
 use promo_liquid::promo::Settings;
 use rayon::prelude::*;
 
@@ -109,6 +110,16 @@ pub struct WorkerArgs {
     /// Render as if it were this moment (RFC 3339).
     #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
     now: Option<DateTime<FixedOffset>>,
+    /// The wall-clock time one record's render may take, in milliseconds (0 for none);
+    /// a record past it fails with `limit_exceeded`.
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
+    deadline: super::Deadline,
+    /// The most segments an SMS may take; a longer one fails with `too_many_segments`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SMS_SEGMENTS as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    max_segments: u16,
+    /// Accept records that lack properties their event requires (a partial feed).
+    #[arg(long)]
+    allow_missing: bool,
 }
 
 /// What the three stages share.
@@ -144,7 +155,8 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     let settings = Settings {
         time_zone: args.tz,
         strict: args.strict,
-        ..Settings::default()
+        deadline: args.deadline.0,
+        allow_missing: args.allow_missing,
     };
     let messages = Messages::load(Load {
         path: &args.message,
@@ -155,6 +167,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
             ..BatchOptions::default()
         },
         env: messages::environment(&settings, args.now),
+        max_segments: usize::from(args.max_segments),
     })?;
     let client = redis::Client::open(args.redis.as_str())
         .with_context(|| format!("{:?} is not a Redis URL", args.redis))?;
@@ -204,13 +217,20 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     let (read_result, write_result) = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let reader = Reader {
-                link: Link::new(client.clone(), "reader"),
+                link: Link::new(client.clone(), "reader").stop_on(Arc::clone(&shared.stop)),
                 shared: &shared,
                 args: &args,
                 to_render,
                 progress: Progress::new(Duration::from_secs(args.progress)),
             };
-            fail_on_error(&shared, reader.run())
+            // A signal while Redis is away: the reader holds nothing, so it stops.
+            let result = reader
+                .run()
+                .or_else(|e| match e.downcast_ref::<stream::Stopped>() {
+                    Some(_) => Ok(()),
+                    None => Err(e),
+                });
+            fail_on_error(&shared, result)
         });
         let writer = scope.spawn(|| {
             let link = Link::new(client.clone(), "writer");

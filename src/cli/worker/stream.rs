@@ -3,6 +3,8 @@
 //! acknowledges its entry in one step.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
@@ -86,10 +88,15 @@ pub struct GroupState {
 /// The names one worker works with.
 #[derive(Clone, Debug)]
 pub struct Names {
+    /// The input stream.
     pub input: String,
+    /// The output stream.
     pub output: String,
+    /// The dead-letter stream.
     pub dead: String,
+    /// The consumer group.
     pub group: String,
+    /// This worker's consumer name.
     pub consumer: String,
 }
 
@@ -102,7 +109,15 @@ pub struct Link {
     role: &'static str,
     /// How many times the connection was lost and made again.
     pub reconnects: u64,
+    /// When set, retries give up once it is true (a reader that holds nothing need not
+    /// wait for Redis to come back before it stops).
+    stop: Option<Arc<AtomicBool>>,
 }
+
+/// Why a command gave up: the worker is stopping and the command was only retrying.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped while waiting for redis")]
+pub struct Stopped;
 
 /// [`WRITE_AND_ACK`], sent by its hash once Redis knows it.
 static SCRIPT: std::sync::LazyLock<Script> =
@@ -119,7 +134,20 @@ impl Link {
             connection: None,
             role,
             reconnects: 0,
+            stop: None,
         }
+    }
+
+    /// Gives up retrying once `stop` is set.
+    pub fn stop_on(mut self, stop: Arc<AtomicBool>) -> Link {
+        self.stop = Some(stop);
+        self
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
     }
 
     /// Runs `command` until it succeeds, reconnecting with backoff after a lost
@@ -132,6 +160,9 @@ impl Link {
     ) -> Result<T> {
         let mut backoff = Backoff::default();
         loop {
+            if self.stopping() && (self.connection.is_none() || backoff.tries > 0) {
+                return Err(Stopped.into());
+            }
             if self.connection.is_none() {
                 match self.connect() {
                     Ok(connection) => self.connection = Some(connection),

@@ -155,6 +155,24 @@ impl Number {
     }
 }
 
+/// A number written out in decimal, as people count money: an integer as it is, a
+/// float as the shortest decimal that reads back as the same float (`1.005`, not the
+/// binary `1.00499999999999989...`), rounded half away from zero to `places` digits
+/// after the point when given, and padded to them (`1.005` is `1.01`, `1299.5` is
+/// `1299.50`). The arithmetic is [`round`]'s. `None` for a value that is not a finite
+/// number.
+pub(crate) fn decimal_text(value: &Value, places: Option<u32>) -> Option<String> {
+    let d = match value {
+        Value::Int(i) => Decimal {
+            mant: i128::from(*i),
+            exp: 0,
+        },
+        Value::Float(f) => Decimal::from_f64(*f)?,
+        _ => return None,
+    };
+    d.to_plain(places)
+}
+
 /// Shopify's `Utils.to_number`: what a value counts as in arithmetic.
 pub(super) fn to_number(value: &Value) -> Result<Number, FilterError> {
     match value {

@@ -21,6 +21,7 @@ mod misc;
 mod string;
 
 pub use date::parse_date;
+pub(crate) use math::decimal_text;
 pub use misc::describe;
 
 /// The arguments a filter was called with.

@@ -133,6 +133,41 @@ impl Decimal {
         }
     }
 
+    /// The decimal written out: sign, digits and point, with exactly `places` digits
+    /// after the point when given (the value rounded half away from zero to them
+    /// first), else as many as it has. `None` past `i128` (a float of 1e39 or more
+    /// written to its last digit).
+    pub(super) fn to_plain(self, places: Option<u32>) -> Option<String> {
+        let d = match places {
+            Some(p) => {
+                let places = i32::try_from(p).ok()?;
+                let d = self.round_to(places);
+                // Pad to exactly `places` digits after the point.
+                let pad = u32::try_from(i64::from(d.exp) + i64::from(places)).unwrap_or(0);
+                Decimal {
+                    mant: d.mant.checked_mul(pow10(pad)?)?,
+                    exp: d.exp - i32::try_from(pad).ok()?,
+                }
+            }
+            None => self,
+        };
+        let digits = d.mant.unsigned_abs().to_string();
+        let sign = if d.mant < 0 { "-" } else { "" };
+        if d.exp >= 0 {
+            let zeros = "0".repeat(usize::try_from(d.exp).ok()?);
+            let int = if d.mant == 0 {
+                "0".to_owned()
+            } else {
+                digits + &zeros
+            };
+            return Some(format!("{sign}{int}"));
+        }
+        let frac_len = usize::try_from(-i64::from(d.exp)).ok()?;
+        let padded = format!("{digits:0>width$}", width = frac_len + 1);
+        let (int, frac) = padded.split_at(padded.len() - frac_len);
+        Some(format!("{sign}{int}.{frac}"))
+    }
+
     /// Rounds half away from zero to `digits` places after the point.
     pub(super) fn round_to(self, digits: i32) -> Decimal {
         let cut = -i64::from(self.exp) - i64::from(digits);
