@@ -601,3 +601,98 @@ fn partials_are_not_read_from_disk_without_a_snippets_directory() {
     );
     assert_eq!(response.json()["fields"]["text"], "Hello Asha");
 }
+
+#[path = "hostile/corpus.rs"]
+mod corpus;
+
+#[test]
+fn the_hostile_corpus_ends_as_expected_through_the_service_while_others_are_served() {
+    let cases = corpus::load();
+    let big_bodies = ["--max-body-bytes", "16777216"];
+    let plain = Server::start(&big_bodies);
+    // Cases expected to render get a lifted deadline, as tests/hostile_corpus.rs gives
+    // them, so that a busy machine (the deadline is wall-clock time) cannot fail them.
+    let lifted = Server::start(&[big_bodies[0], big_bodies[1], "--deadline", "10000"]);
+    let record = credited_record(3);
+    // A few at a time, each beside a stream of ordinary renders.
+    for chunk in cases.chunks(4) {
+        let servers: Vec<Option<Server>> = chunk
+            .iter()
+            .map(|case| {
+                case.partials.as_ref().map(|dir| {
+                    let dir = dir.to_str().unwrap();
+                    Server::start(&[big_bodies[0], big_bodies[1], "--snippets", dir])
+                })
+            })
+            .collect();
+        let attacks: Vec<_> = chunk
+            .iter()
+            .zip(&servers)
+            .map(|(case, own)| {
+                let shared = if case.outcome == "rendered" {
+                    &lifted
+                } else {
+                    &plain
+                };
+                let addr = own.as_ref().unwrap_or(shared).addr.clone();
+                // The record is sent as it is written: it may nest deeper than a
+                // `serde_json::Value` would parse.
+                let body = format!(
+                    "{{\"template\": {}, \"record\": {}}}",
+                    serde_json::to_string(&case.template).unwrap(),
+                    case.record
+                );
+                std::thread::spawn(move || {
+                    let start = Instant::now();
+                    let response = serve::request(&addr, "POST", "/v1/render", body.as_bytes());
+                    (response, start.elapsed())
+                })
+            })
+            .collect();
+        let mut slowest = Duration::ZERO;
+        while attacks.iter().any(|a| !a.is_finished()) {
+            let start = Instant::now();
+            let response = plain.post(
+                "/v1/render",
+                &json!({"template": "+{{ Event.Points }}", "record": record}),
+            );
+            slowest = slowest.max(start.elapsed());
+            assert_eq!(response.json()["fields"]["text"], "+3");
+        }
+        for (case, attack) in chunk.iter().zip(attacks) {
+            let (response, took) = attack.join().unwrap();
+            let name = &case.name;
+            assert_eq!(response.status, 200, "{name}: {}", response.body);
+            let outcome = response.json();
+            let got = match outcome["outcome"].as_str().unwrap() {
+                "failed" => outcome["kind"].as_str().unwrap().to_owned(),
+                other => other.to_owned(),
+            };
+            assert_eq!(got, case.outcome, "{name}: {}", outcome["message"]);
+            if let Some(expected) = &case.message {
+                let message = outcome["message"].as_str().unwrap_or_default();
+                assert!(
+                    expected.split(" | ").any(|m| message.contains(m)),
+                    "{name}: {message:?} should say {expected:?}"
+                );
+            }
+            // A stopped render: twice the deadline, and room for a loaded machine's
+            // HTTP round trip with three other hostile renders at once. A finished one
+            // may have a large answer to write (200,000 undefined-output warnings).
+            let bound = if got == "limit_exceeded" {
+                2 * DEADLINE + Duration::from_secs(1)
+            } else {
+                Duration::from_secs(20)
+            };
+            assert!(
+                took < bound,
+                "{name} took {took:?} for {} bytes",
+                response.body.len()
+            );
+        }
+        assert!(
+            slowest < Duration::from_secs(1),
+            "an ordinary render took {slowest:?}"
+        );
+    }
+}
