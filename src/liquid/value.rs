@@ -249,6 +249,8 @@ impl Value {
             // `empty == empty` is false in Shopify (neither literal is empty or blank
             // itself); only values are.
             (Blank | Empty, Blank | Empty) => false,
+            // A Ruby range has no `empty?`: Shopify never finds one empty or blank.
+            (Blank | Empty, Range(..)) | (Range(..), Blank | Empty) => false,
             (Blank, v) | (v, Blank) => v.is_blank(),
             (Empty, v) | (v, Empty) => v.is_empty(),
             (Nil, Nil) => true,
