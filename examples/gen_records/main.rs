@@ -9,7 +9,7 @@
 //! The records mix the six events (coupons 45%, wallet points 45%, partner vouchers
 //! 10%), spell property names canonically, in camelCase or in snake_case, use every
 //! date format the input accepts, and carry a profile with a name, email, phone, city,
-//! tier, language, wallet balance and about ten recent orders (about 1.4 KB a line).
+//! tier, language, wallet balance and about ten recent orders (about 1.5 KB a line).
 //! A few percent of records leave out optional properties or the profile's name, and
 //! about one wallet event in a hundred moves zero points.
 

@@ -4,7 +4,7 @@
 //! snake_case) and every date format (`DD-MM-YYYY HH:MM:SS`, `YYYY-MM-DD HH:MM:SS`, epoch
 //! seconds as a number or a string).
 //!
-//! Shared by `examples/gen_records`, `benches/pipeline.rs` and `tests/batch.rs`.
+//! Shared by `examples/gen_records`, `benches/` and `tests/batch.rs`.
 
 #![allow(dead_code)] // each user takes what it needs
 

@@ -119,7 +119,8 @@ impl Budget {
             .set(self.next_check.get().min(self.ticks.get() + CLOCK_EVERY));
     }
 
-    /// One iteration (of any kind) about to run.
+    /// One iteration (of any kind) about to run. It costs no tick of its own: the
+    /// block it runs pays one per node, and one for itself.
     #[inline]
     pub fn iteration(&self) -> Result<(), Breach> {
         let n = self.iterations.get() + 1;
@@ -129,7 +130,7 @@ impl Budget {
                 limit: self.max_iterations,
             });
         }
-        self.tick(1)
+        Ok(())
     }
 
     /// Pays for `bytes` about to be built.

@@ -29,6 +29,9 @@ pub enum ErrorKind {
     Type,
     /// A partial that the loader cannot find.
     PartialNotFound,
+    /// A `snippet` tag named a snippet the loader does not have, and gave no fallback
+    /// (or the fallback is missing too).
+    MissingSnippet,
     /// A resource limit was reached.
     LimitExceeded,
 }
@@ -44,6 +47,7 @@ impl ErrorKind {
             ErrorKind::Filter => "filter error",
             ErrorKind::Type => "type error",
             ErrorKind::PartialNotFound => "partial not found",
+            ErrorKind::MissingSnippet => "missing snippet",
             ErrorKind::LimitExceeded => "limit exceeded",
         }
     }
@@ -59,6 +63,7 @@ impl ErrorKind {
             ErrorKind::Filter => "filter",
             ErrorKind::Type => "type",
             ErrorKind::PartialNotFound => "partial_not_found",
+            ErrorKind::MissingSnippet => "missing_snippet",
             ErrorKind::LimitExceeded => "limit_exceeded",
         }
     }

@@ -31,8 +31,8 @@ mod resolve;
 pub mod value;
 
 pub use analysis::{
-    AbortTag, Analysis, FilterUse, Guard, LineIndex, Literal, NameUse, Operand, PathPart, Term,
-    Test, Usage, Variable,
+    AbortTag, Analysis, Fallback, FilterUse, Guard, LineIndex, Literal, NameUse, Operand,
+    PartialArg, PartialUse, PathPart, Term, Test, Usage, Variable,
 };
 pub use budget::{Breach, Budget};
 pub use env::{

@@ -32,6 +32,7 @@ pub const TAGS: &[&str] = &[
     "liquid",
     "raw",
     "render",
+    "snippet",
     "tablerow",
     "unless",
 ];
@@ -339,7 +340,7 @@ impl<'a, 's> Parser<'a, 's> {
                 self.depth -= 1;
                 Node::IfChanged(body)
             }
-            "include" | "render" => self.partial_tag(name, args, offset, span)?,
+            "include" | "render" | "snippet" => self.partial_tag(name, args, offset, span)?,
             "break" | "continue" => {
                 let p = self.expr_parser(args, offset)?;
                 p.expect_end()?;
@@ -698,19 +699,36 @@ impl<'a, 's> Parser<'a, 's> {
         offset: usize,
         span: Span,
     ) -> Result<Node, Error> {
-        let isolated = tag == "render";
+        let snippet = tag == "snippet";
         let mut p = self.expr_parser(args, offset)?;
         let name = p.expr()?;
-        if isolated && !matches!(name, Expr::Literal(_)) {
+        if tag == "render" && !matches!(name, Expr::Literal(_)) {
             return Err(syntax(
                 "\"render\" takes the partial's name as a quoted string",
                 self.source,
                 span,
-            ));
+            )
+            .with_help("for a name that comes from data, use `{% snippet name_expression %}`"));
+        }
+        let mut fallback = None;
+        if snippet && p.eat_word("or") {
+            let start = p.offset();
+            match p.next() {
+                Tok::Str(name) => fallback = Some((p.name(name), Span::new(start, p.prev_end()))),
+                _ => {
+                    return Err(syntax(
+                        "expected the fallback snippet's name as a quoted string after \"or\"",
+                        self.source,
+                        Span::new(start, p.prev_end().max(start + 1)),
+                    ));
+                }
+            }
         }
         let mut call = PartialCall {
-            isolated,
+            isolated: tag != "include",
+            snippet,
             name,
+            fallback,
             bound: None,
             alias: None,
             args: Vec::new(),
@@ -732,9 +750,12 @@ impl<'a, 's> Parser<'a, 's> {
             if p.at_end() {
                 break;
             }
+            let start = p.offset();
             let key = p.ident("a keyword argument")?;
             p.expect(&Tok::Colon, "\":\"")?;
-            call.args.push((p.name(key), p.expr()?));
+            let value = p.expr()?;
+            let span = Span::new(start, p.prev_end());
+            call.args.push((p.name(key), value, span));
         }
         Ok(Node::Partial(Box::new(call)))
     }

@@ -37,6 +37,9 @@ pub struct Report {
     pub aborted: Option<Abort>,
     /// Undefined paths that were output (lenient policy), once per place.
     pub warnings: Vec<Warning>,
+    /// The partials the render used (`include`, `render`, `snippet`), each once, in
+    /// the order first used.
+    pub partials: Vec<Arc<str>>,
 }
 
 /// An `{% abort %}` that ended a render.
@@ -120,6 +123,10 @@ struct Shared<'e> {
     /// so evaluating them never calls a filter.
     arg_buf: Vec<Value>,
     kwarg_buf: Vec<(Arc<str>, Value)>,
+    /// The partials used so far, each once ([`Report::partials`]).
+    used: Vec<Arc<str>>,
+    /// The partials being rendered, outermost first: what a depth error names.
+    open: Vec<Arc<str>>,
 }
 
 /// The variables of one scope (a render, or the partial of a `render` tag) and the
@@ -192,6 +199,8 @@ pub(crate) fn render(
         hosts: RefCell::default(),
         arg_buf: Vec::new(),
         kwarg_buf: Vec::new(),
+        used: Vec::new(),
+        open: Vec::new(),
     };
     let mut renderer = Renderer::new(globals, 0);
     let frame = Frame::owner(parsed);
@@ -205,6 +214,7 @@ pub(crate) fn render(
     Ok(Report {
         aborted,
         warnings: shared.warnings.finish(),
+        partials: shared.used,
     })
 }
 

@@ -303,9 +303,14 @@ impl Value {
                 Value::Nil => false,
                 // As in Shopify, `empty` and `blank` are the empty string here.
                 Value::Empty | Value::Blank => true,
-                // Shopify looks for the array's Ruby text (`["a"]`) in the string.
-                Value::Array(_) => s.contains(inspect::inspect(needle).as_str()),
-                n => s.contains(n.to_str().as_ref()),
+                Value::Str(n) => s.contains(&**n),
+                // A needle whose text is longer than the string is not in it: its
+                // text (an array's may be huge) is built only up to that length.
+                // Shopify looks for an array's Ruby text (`["a"]`).
+                Value::Array(_) => {
+                    inspect::inspect_within(needle, s.len()).is_some_and(|n| s.contains(&n))
+                }
+                n => n.to_text_within(s.len()).is_some_and(|n| s.contains(&n)),
             },
             // As in Shopify, `contains nil`, `contains false` (and `contains empty`,
             // which looks for the literal itself) are always false.
@@ -538,6 +543,19 @@ impl KeyHint {
             }
         }
         self.find_and_remember(map, key)
+    }
+
+    /// The position the key had last time (`usize::MAX` before the first lookup), for
+    /// host objects that keep their keys in order: check there first.
+    #[inline]
+    pub fn position(&self) -> usize {
+        self.0.load(Ordering::Relaxed) as usize
+    }
+
+    /// Remembers where the key was found this time.
+    #[inline]
+    pub fn remember(&self, position: usize) {
+        self.0.store(position as u32, Ordering::Relaxed);
     }
 
     #[inline(never)]

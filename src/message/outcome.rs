@@ -75,6 +75,9 @@ pub enum FailureKind {
     Type,
     /// A partial that cannot be found.
     PartialNotFound,
+    /// A `snippet` tag named a snippet the library does not have (or that is not for
+    /// this message's channel or event), and the message gave no fallback.
+    MissingSnippet,
     /// A render limit was reached.
     LimitExceeded,
     /// A push payload (APNs or FCM) is over the limit.
@@ -87,7 +90,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind.
-    pub const ALL: [FailureKind; 18] = [
+    pub const ALL: [FailureKind; 19] = [
         FailureKind::LineTooLong,
         FailureKind::InvalidUtf8,
         FailureKind::InvalidJson,
@@ -102,6 +105,7 @@ impl FailureKind {
         FailureKind::Filter,
         FailureKind::Type,
         FailureKind::PartialNotFound,
+        FailureKind::MissingSnippet,
         FailureKind::LimitExceeded,
         FailureKind::PayloadTooLarge,
         FailureKind::TooManySegments,
@@ -125,6 +129,7 @@ impl FailureKind {
             FailureKind::Filter => "filter",
             FailureKind::Type => "type",
             FailureKind::PartialNotFound => "partial_not_found",
+            FailureKind::MissingSnippet => "missing_snippet",
             FailureKind::LimitExceeded => "limit_exceeded",
             FailureKind::PayloadTooLarge => "payload_too_large",
             FailureKind::TooManySegments => "too_many_segments",
@@ -143,6 +148,7 @@ impl From<ErrorKind> for FailureKind {
             ErrorKind::Filter => FailureKind::Filter,
             ErrorKind::Type => FailureKind::Type,
             ErrorKind::PartialNotFound => FailureKind::PartialNotFound,
+            ErrorKind::MissingSnippet => FailureKind::MissingSnippet,
             ErrorKind::LimitExceeded => FailureKind::LimitExceeded,
         }
     }
@@ -469,6 +475,7 @@ mod tests {
             ErrorKind::Filter,
             ErrorKind::Type,
             ErrorKind::PartialNotFound,
+            ErrorKind::MissingSnippet,
             ErrorKind::LimitExceeded,
         ] {
             assert_eq!(FailureKind::from(kind).as_str(), kind.code());

@@ -10,7 +10,7 @@
 //! A property or profile field the record does not have is undefined, so `default` and
 //! the environment's undefined policy apply to it.
 
-use liquid_value::{Borrowed, Map, ObjectView, Val, Value};
+use liquid_value::{Borrowed, KeyHint, Map, ObjectView, Val, Value};
 use serde_json_borrow::Value as Json;
 
 use super::profile::Profile;
@@ -77,6 +77,12 @@ impl ObjectView for Profile<'_> {
         self.get(key).map(json_val)
     }
 
+    fn get_hinted(&self, key: &str, hint: &KeyHint) -> Option<Val<'_>> {
+        let (at, value) = self.get_at(key, hint.position())?;
+        hint.remember(at);
+        Some(json_val(value))
+    }
+
     fn size(&self) -> usize {
         self.len()
     }
@@ -123,6 +129,22 @@ impl ObjectView for Json<'_> {
             Json::Object(map) => map.get(key).map(json_val),
             _ => None,
         }
+    }
+
+    /// Records of one shape keep their keys in the same places: the key is compared
+    /// where it was last time before the object is scanned.
+    fn get_hinted(&self, key: &str, hint: &KeyHint) -> Option<Val<'_>> {
+        let Json::Object(map) = self else {
+            return None;
+        };
+        if let Some((k, v)) = map.get_key_value_at(hint.position()) {
+            if k == key {
+                return Some(json_val(v));
+            }
+        }
+        let (at, (_, v)) = map.iter().enumerate().find(|(_, (k, _))| *k == key)?;
+        hint.remember(at);
+        Some(json_val(v))
     }
 
     fn index(&self, index: i64) -> Option<Val<'_>> {

@@ -24,6 +24,7 @@ pub mod context;
 pub mod filters;
 pub mod profile;
 pub mod record;
+mod scan;
 pub mod schema;
 mod strict;
 

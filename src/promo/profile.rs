@@ -54,6 +54,18 @@ impl<'a> Profile<'a> {
             .map(|(_, value)| value.get())
     }
 
+    /// The position and value of the field `name`, looked for at position `guess`
+    /// first (where records of the same shape have it).
+    pub fn get_at(&self, name: &str, guess: usize) -> Option<(usize, &Json<'a>)> {
+        if let Some((key, value)) = self.fields.get(guess) {
+            if key == name {
+                return Some((guess, value.get()));
+            }
+        }
+        let at = self.fields.iter().position(|(key, _)| key == name)?;
+        Some((at, self.fields[at].1.get()))
+    }
+
     /// Every field with its value, in input order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Json<'a>)> {
         self.fields.iter().map(|(key, value)| (&**key, value.get()))
@@ -67,6 +79,22 @@ impl<'a> Profile<'a> {
     /// Whether it has no field.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
+    }
+
+    /// A profile from its fields' texts, each already checked against the record rule
+    /// (see [`scan`](super::scan)).
+    pub(super) fn from_checked(fields: Vec<(Cow<'a, str>, &'a str)>) -> Profile<'a> {
+        let fields = fields
+            .into_iter()
+            .map(|(key, text)| {
+                let lazy = Lazy {
+                    text: Some(text),
+                    value: OnceLock::new(),
+                };
+                (key, lazy)
+            })
+            .collect();
+        Profile { fields }
     }
 
     /// A profile from an already parsed JSON object.

@@ -48,6 +48,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json_borrow::{KeyStrType, Value as Json};
 
 use super::profile::{Profile, ProfileSeed};
+use super::scan;
 use super::schema::{self, DataType, EventKind, PROPERTY_COUNT, Presence, PropertyId};
 use super::strict::{self, Breach, Check, Duplicate, Keys};
 
@@ -228,6 +229,17 @@ impl<'a> Record<'a> {
     /// Parses and validates one record, borrowing strings from `line` where it can. The
     /// profile is read lazily (see [`Profile`]).
     pub fn parse(line: &'a str, options: &RecordOptions) -> Result<Record<'a>, RecordError> {
+        // The fast path: one scan checks the whole line and finds its parts, and only
+        // the event is parsed. It gives up on anything unusual, read below.
+        if let Some(parts) = scan::parts(line) {
+            return Record::from_parts(parts, options);
+        }
+        Record::parse_slow(line, options)
+    }
+
+    /// [`Record::parse`] without the fast path: serde_json reads the line, and says what
+    /// is wrong with it.
+    fn parse_slow(line: &'a str, options: &RecordOptions) -> Result<Record<'a>, RecordError> {
         let json_error = |e: serde_json::Error| RecordError::Json {
             message: e.to_string(),
         };
@@ -408,13 +420,13 @@ fn duplicate_key(duplicate: &Duplicate) -> RecordError {
 }
 
 /// The top-level fields of a record, before validation.
-struct Parts<'a> {
-    identity: Option<Json<'a>>,
-    ts: Option<Json<'a>>,
-    name: Option<Json<'a>>,
-    data: Option<Json<'a>>,
+pub(super) struct Parts<'a> {
+    pub identity: Option<Json<'a>>,
+    pub ts: Option<Json<'a>>,
+    pub name: Option<Json<'a>>,
+    pub data: Option<Json<'a>>,
     /// The profile, or a description of what came instead of an object.
-    profile: Result<Option<Profile<'a>>, String>,
+    pub profile: Result<Option<Profile<'a>>, String>,
 }
 
 impl Default for Parts<'_> {
@@ -669,6 +681,61 @@ pub fn describe(value: &Json<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both paths' results for `line`, as text (a record's Debug shows everything it
+    /// holds).
+    fn both(line: &str) -> (String, String) {
+        let options = RecordOptions::default();
+        let fast = format!("{:?}", Record::parse(line, &options));
+        let slow = format!("{:?}", Record::parse_slow(line, &options));
+        (fast, slow)
+    }
+
+    const RECORD: &str = r#"{"identity": "u-1", "ts": 1793433600, "type": "event", "evtName": "CT Coupon Rewarded", "evtData": {"Coupon Code": "DIWALI-7KQ2", "couponId": "c\u00e9", "Coupon Expiry Date": "01-11-2026 23:59:59", "Campaign Id": "cmp_1", "couponStartDate": 1793433600, "x": [1, {"y": null}]}, "profileData": {"Name": "Asha \"A\"", "orders": [{"id": "ORD-1", "price": 1.5e3, "qty": -2}, {"id": "ORD-2", "tags": []}], "Tier": "gold"}}"#;
+
+    #[test]
+    fn the_fast_path_reads_a_record_as_the_slow_path_does() {
+        let (fast, slow) = both(RECORD);
+        assert!(fast.starts_with("Ok("), "{fast}");
+        assert_eq!(fast, slow);
+        assert!(
+            scan::parts(RECORD).is_some(),
+            "the fast path gave up on a plain record"
+        );
+    }
+
+    #[test]
+    fn the_fast_path_accepts_nothing_the_slow_path_refuses() {
+        // Every prefix, and every one-byte change to a byte that matters in JSON.
+        for end in 0..RECORD.len() {
+            if RECORD.is_char_boundary(end) {
+                let (fast, slow) = both(&RECORD[..end]);
+                assert_eq!(fast, slow, "prefix {end}");
+            }
+        }
+        for (at, _) in RECORD.char_indices() {
+            for with in [
+                "\"", "\\", ",", ":", "{", "}", "[", "]", "e", "-", "0", " ", "\u{1}",
+            ] {
+                let mut line = RECORD.to_owned();
+                line.replace_range(at..at + 1, with);
+                let (fast, slow) = both(&line);
+                assert_eq!(fast, slow, "{line}");
+            }
+        }
+        for line in [
+            r#"{"evtName": "CT Points Credited", "profileData": {"a": 1, "a": 2}}"#,
+            r#"{"evtName": "CT Points Credited", "profileData": {"a": "\ud800"}}"#,
+            r#"{"evtName": "CT Points Credited", "profileData": {"a": 1e400}}"#,
+            r#"{"evtName": "CT Points Credited", "other": {"\u0061": 1, "a": 2}}"#,
+            r#"{"evtName": "CT Points Credited", "profileData": [1]}"#,
+            r#"{"evtName": "CT Points Credited", "profileData": null}"#,
+            r#"{"evtName": "CT Points Credited", "evtName": "CT Points Credited"}"#,
+        ] {
+            let (fast, slow) = both(line);
+            assert_eq!(fast, slow, "{line}");
+        }
+    }
 
     fn utc(s: &str) -> Result<String, String> {
         parse_date(s, chrono_tz::UTC).map(|d| d.to_rfc3339())

@@ -70,14 +70,20 @@ fn register_case_and_space(filters: &mut Filters) {
             "Converts a string to upper case.",
             "{{ \"Parker Moore\" | upcase }} → PARKER MOORE",
             |s| mapped_len(s, char::to_uppercase),
-            |s| Cow::Owned(s.chars().flat_map(char::to_uppercase).collect()),
+            // Upper case has no rules that look at neighbours: std's is the same, with
+            // a fast path for ASCII.
+            |s| Cow::Owned(s.to_uppercase()),
         ),
         (
             "downcase",
             "Converts a string to lower case.",
             "{{ \"Parker Moore\" | downcase }} → parker moore",
             |s| mapped_len(s, char::to_lowercase),
-            |s| Cow::Owned(s.chars().flat_map(char::to_lowercase).collect()),
+            // Character by character (std's would write a final sigma, Ruby does not).
+            |s| match s.is_ascii() {
+                true => Cow::Owned(s.to_ascii_lowercase()),
+                false => Cow::Owned(s.chars().flat_map(char::to_lowercase).collect()),
+            },
         ),
         (
             "capitalize",

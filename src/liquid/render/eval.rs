@@ -38,22 +38,25 @@ impl<'g> Renderer<'g> {
             Expr::Path(path) => {
                 let got = self.lookup(sh, fr, path)?;
                 let value = match got.as_value() {
-                    Some(input) => self.apply(sh, fr, first, input)?,
+                    Some(input) => self.apply_first(sh, fr, f, first, input)?,
                     None => {
+                        if rest.is_empty() {
+                            if let Some(v) = host_shortcut(first, &got) {
+                                return Ok((v, false));
+                            }
+                        }
                         let input = self.owned(sh, fr, &got, path.span)?;
-                        self.apply(sh, fr, first, &input)?
+                        self.apply_first(sh, fr, f, first, &input)?
                     }
                 };
                 (value, matches!(got, Got::Undefined))
             }
-            Expr::Literal(v) => (self.apply(sh, fr, first, v)?, false),
+            Expr::Literal(v) => (self.apply_first(sh, fr, f, first, v)?, false),
             range => {
                 let v = self.eval(sh, fr, range)?;
                 let span = expr_span(range).unwrap_or(f.span);
-                (
-                    self.apply(sh, fr, first, &self.owned_val(sh, fr, &v, span)?)?,
-                    false,
-                )
+                let input = self.owned_val(sh, fr, &v, span)?;
+                (self.apply_first(sh, fr, f, first, &input)?, false)
             }
         };
         for call in rest {
@@ -72,23 +75,18 @@ impl<'g> Renderer<'g> {
         input: &Value,
     ) -> Result<Value> {
         let result = match &call.constant {
-            // Literal arguments are as small as the template.
-            Some((args, kwargs)) => {
-                self.pay_filter(sh, fr, call, budget::weight(input))?;
-                (call.func.0)(
-                    input,
-                    &Args {
-                        positional: args,
-                        keyword: kwargs,
-                        context: &sh.cx,
-                    },
-                )
-            }
+            Some((args, kwargs)) => (call.func.0)(
+                input,
+                &Args {
+                    positional: args,
+                    keyword: kwargs,
+                    context: &sh.cx,
+                },
+            ),
             // One argument, the common case: read in place, no buffer.
             None if call.args.len() == 1 && call.kwargs.is_empty() => {
                 let arg = self.operand(sh, fr, &call.args[0])?;
                 let arg = self.owned(sh, fr, &arg, call.span)?;
-                self.pay_filter(sh, fr, call, budget::weight(input) + budget::weight(&arg))?;
                 (call.func.0)(
                     input,
                     &Args {
@@ -113,19 +111,23 @@ impl<'g> Renderer<'g> {
         }
     }
 
-    /// Pays for a filter call on input and arguments of `weight`.
+    /// Calls the first filter of `f`, once the chain is paid for: a tick a filter,
+    /// and the ticks of the input it starts from. What the filters build on the way
+    /// is paid for as it is built.
     #[inline]
-    fn pay_filter(
+    fn apply_first(
         &self,
-        sh: &Shared<'_>,
+        sh: &mut Shared<'_>,
         fr: &Frame<'_>,
+        f: &Filtered,
         call: &FilterCall,
-        weight: u64,
-    ) -> Result<()> {
+        input: &Value,
+    ) -> Result<Value> {
         sh.cx
             .budget
-            .tick(1 + weight)
-            .map_err(|b| breach(fr.tpl, call.span, b))
+            .tick(f.filters.len() as u64 + budget::weight(input))
+            .map_err(|b| breach(fr.tpl, call.span, b))?;
+        self.apply(sh, fr, call, input)
     }
 
     /// Calls a filter with its arguments evaluated into the reused buffers.
@@ -140,7 +142,7 @@ impl<'g> Renderer<'g> {
         let mut args = std::mem::take(&mut sh.arg_buf);
         let mut kwargs = std::mem::take(&mut sh.kwarg_buf);
         let result = self
-            .eval_args(sh, fr, call, input, &mut args, &mut kwargs)
+            .eval_args(sh, fr, call, &mut args, &mut kwargs)
             .map(|()| {
                 (call.func.0)(
                     input,
@@ -163,24 +165,18 @@ impl<'g> Renderer<'g> {
         sh: &Shared<'_>,
         fr: &Frame<'_>,
         call: &FilterCall,
-        input: &Value,
         args: &mut Vec<Value>,
         kwargs: &mut Vec<(Arc<str>, Value)>,
     ) -> Result<()> {
-        let mut work = budget::weight(input);
         for a in &call.args {
             let got = self.operand(sh, fr, a)?;
-            let value = self.owned(sh, fr, &got, call.span)?.into_owned();
-            work += budget::weight(&value);
-            args.push(value);
+            args.push(self.owned(sh, fr, &got, call.span)?.into_owned());
         }
         for (k, a) in &call.kwargs {
             let got = self.operand(sh, fr, a)?;
-            let value = self.owned(sh, fr, &got, call.span)?.into_owned();
-            work += budget::weight(&value);
-            kwargs.push((k.clone(), value));
+            kwargs.push((k.clone(), self.owned(sh, fr, &got, call.span)?.into_owned()));
         }
-        self.pay_filter(sh, fr, call, work)
+        Ok(())
     }
 
     /// Evaluates an expression, reading values in place where they are.
@@ -310,7 +306,7 @@ impl<'g> Renderer<'g> {
                 Some(found) if i + 1 == last => return Ok(Got::Global(found)),
                 Some(found) => current = Got::Global(found),
                 None => {
-                    current = current.get_slow(key, hint);
+                    current = self.property(sh, fr, &current, key, hint, path.span)?;
                     if let Got::Undefined = current {
                         return Ok(Got::Undefined);
                     }
@@ -352,15 +348,49 @@ impl<'g> Renderer<'g> {
             let spare = KeyHint::default();
             let hint = path.hints.get(1 + i).unwrap_or(&spare);
             current = match segment {
-                Segment::Key(key) => current.get(key, hint),
+                Segment::Key(key) => match current.find(key, hint) {
+                    Some(found) => Got::Global(found),
+                    None => self.property(sh, fr, &current, key, hint, path.span)?,
+                },
                 Segment::Index(i) => current.index(*i),
                 Segment::Dynamic(expr) => {
                     let key = self.operand(sh, fr, expr)?;
-                    current.dynamic(&key)
+                    match key.as_str() {
+                        Some(name) => self.property(sh, fr, &current, name, &spare, path.span)?,
+                        None => current.dynamic(&key),
+                    }
                 }
             };
         }
         Ok(current)
+    }
+
+    /// The property `key` of `current` when it is not simply found in a `Value` object:
+    /// host data, `size`, `first` and `last`. The `first` pair of a host hash comes
+    /// from its copy, made once a render rather than on every lookup.
+    #[inline(never)]
+    fn property<'r>(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        current: &Got<'r, 'g>,
+        key: &str,
+        hint: &KeyHint,
+        span: Span,
+    ) -> Result<Got<'r, 'g>> {
+        if key == "first" {
+            if let Got::Stored(Val::Borrowed(Borrowed::Object(o)))
+            | Got::New(Val::Borrowed(Borrowed::Object(o))) = current
+            {
+                if !o.is_array() && o.get(key).is_none() {
+                    let copy = self.host(sh, fr, *o, span)?;
+                    return Ok(copy
+                        .first()
+                        .map_or(Got::Undefined, |v| Got::New(Val::Owned(v))));
+                }
+            }
+        }
+        Ok(current.get_slow(key, hint))
     }
 
     /// Evaluates a condition as Shopify does: from the left, stopping at the first
@@ -511,6 +541,36 @@ pub(super) fn ruby_to_i(s: &str) -> i64 {
         }
     }
     if negative { -n } else { n }
+}
+
+/// The result of `default` or `size` on host data (a borrowed string, date, array or
+/// object), found without copying the data into a `Value` for the filter: `default`
+/// gives back a value that is not empty as it is, `size` is the host's count. `None`
+/// when the filter has to run.
+fn host_shortcut<'g>(call: &FilterCall, got: &Got<'_, 'g>) -> Option<Val<'g>> {
+    let host = match got {
+        Got::Stored(Val::Borrowed(b)) | Got::New(Val::Borrowed(b)) => *b,
+        _ => return None,
+    };
+    if !call.kwargs.is_empty() {
+        return None;
+    }
+    match (&*call.name, host) {
+        ("default", Borrowed::Str(s)) if !s.is_empty() && call.args.len() <= 1 => {
+            Some(Val::Borrowed(host))
+        }
+        ("default", Borrowed::Date { .. }) if call.args.len() <= 1 => Some(Val::Borrowed(host)),
+        ("default", Borrowed::Object(o)) if o.size() > 0 && call.args.len() <= 1 => {
+            Some(Val::Borrowed(host))
+        }
+        ("size", Borrowed::Object(o)) if call.args.is_empty() => {
+            Some(Val::Owned(Value::Int(o.size() as i64)))
+        }
+        ("size", Borrowed::Str(s) | Borrowed::Date { text: s, .. }) if call.args.is_empty() => {
+            Some(Val::Owned(Value::Int(s.chars().count() as i64)))
+        }
+        _ => None,
+    }
 }
 
 /// What evaluating an expression gave, read in place where possible.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::super::ast::{ForLoop, Offset, PartialCall};
 use super::super::env::Parsed;
-use super::super::error::{ErrorKind, Span};
+use super::super::error::{Error, ErrorKind, Span};
 use super::super::value::{Borrowed, Map, ObjectView, Val, Value, range_len};
 use super::scope::Frame;
 use super::{Flow, LoopState, Renderer, Result, Shared, Stop, error_at};
@@ -243,43 +243,113 @@ impl<'g> Renderer<'g> {
         let tpl = fr.tpl;
         let name = self.eval(sh, fr, &call.name)?;
         let name = self.owned_val(sh, fr, &name, call.span)?;
-        let Value::Str(name) = name else {
-            return Err(error_at(
-                tpl,
-                call.span,
-                ErrorKind::Type,
-                format!("partial name must be a string, found {}", name.type_name()),
-            ));
+        let name = match name {
+            Value::Str(name) => name,
+            // A snippet's name comes from data: a number names it by its text, and
+            // nothing names no snippet (then the fallback, if any).
+            Value::Int(_) | Value::Float(_) if call.snippet => Arc::from(name.to_text()),
+            Value::Nil | Value::Empty | Value::Blank if call.snippet => Arc::from(""),
+            _ => {
+                return Err(error_at(
+                    tpl,
+                    call.span,
+                    ErrorKind::Type,
+                    format!("partial name must be a string, found {}", name.type_name()),
+                ));
+            }
         };
         let limit = sh.config.limits.max_partial_depth;
         if self.partial_depth >= limit {
-            return Err(error_at(
-                tpl,
-                call.span,
-                ErrorKind::LimitExceeded,
+            let message = if call.snippet {
+                let chain: Vec<&str> = sh.open.iter().map(|n| &**n).chain([&*name]).collect();
+                format!(
+                    "snippets nested deeper than the limit of {limit}: {}",
+                    chain.join(" → ")
+                )
+            } else {
                 format!(
                     "partials nested deeper than the limit of {limit} (does \"{name}\" include itself?)"
-                ),
-            ));
+                )
+            };
+            return Err(error_at(tpl, call.span, ErrorKind::LimitExceeded, message));
         }
-        let partial = sh.env.partial(&name).map_err(|e| {
-            Stop::from(e.with_span(&tpl.source, call.span).with_template(&tpl.name))
-        })?;
+        let partial = match call.snippet {
+            true => self.snippet(sh, call, &name),
+            false => sh.env.partial(&name),
+        }
+        .map_err(|e| Stop::from(e.with_span(&tpl.source, call.span).with_template(&tpl.name)))?;
+        if !sh.used.contains(&partial.name) {
+            sh.used.push(partial.name.clone());
+        }
         // A partial render is an iteration, so that partials that render themselves
         // several times cannot multiply up to their depth limit.
         self.count_iteration(sh, tpl, call.span)?;
         let mut args = Vec::with_capacity(call.args.len());
-        for (k, e) in &call.args {
+        for (k, e, _) in &call.args {
             args.push((k.clone(), self.eval(sh, fr, e)?));
         }
-        let var: Arc<str> = call.alias.clone().unwrap_or_else(|| Arc::from(&*name));
+        let var: Arc<str> = call.alias.clone().unwrap_or_else(|| partial.name.clone());
+        sh.open.push(partial.name.clone());
+        let result = self.render_partial(sh, fr, call, &partial, var, args, out);
+        sh.open.pop();
+        result
+    }
+
+    /// The snippet `name`, or the call's fallback when there is no snippet of that name.
+    fn snippet(
+        &self,
+        sh: &Shared<'_>,
+        call: &PartialCall,
+        name: &str,
+    ) -> std::result::Result<Arc<Parsed>, Error> {
+        let found = if name.is_empty() {
+            Err(Error::new(
+                ErrorKind::MissingSnippet,
+                "no snippet named \"\": the snippet's name is empty (does the record lack the property it comes from?)",
+            ))
+        } else {
+            sh.env.snippet(name)
+        };
+        match (found, &call.fallback) {
+            (Err(e), Some((fallback, _))) if e.kind() == ErrorKind::MissingSnippet => {
+                sh.env.snippet(fallback).map_err(|f| {
+                    if f.kind() != ErrorKind::MissingSnippet {
+                        return f;
+                    }
+                    let error = Error::new(
+                        ErrorKind::MissingSnippet,
+                        format!("no snippet named \"{name}\", nor its fallback \"{fallback}\""),
+                    );
+                    match e.help().or(f.help()) {
+                        Some(help) => error.with_help(help.to_owned()),
+                        None => error,
+                    }
+                })
+            }
+            (found, _) => found,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn render_partial(
+        &mut self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        call: &PartialCall,
+        partial: &Arc<Parsed>,
+        var: Arc<str>,
+        args: Vec<(Arc<str>, Val<'g>)>,
+        out: &mut String,
+    ) -> Result<Flow> {
+        let tpl = fr.tpl;
+        let name = &partial.name;
         let bound = match &call.bound {
             Some((e, is_for)) => Some((self.eval(sh, fr, e)?, *is_for)),
-            None if !call.isolated => self.by_name(fr, &name).map(|v| (v, false)),
+            None if !call.isolated => self.by_name(fr, name).map(|v| (v, false)),
             None => None,
         };
         if call.isolated {
-            self.render_isolated(sh, &partial, var, bound, args, out, (tpl, call.span))?;
+            self.render_isolated(sh, partial, var, bound, args, out, (tpl, call.span))?;
             return Ok(Flow::Normal);
         }
         // `include` shares this renderer's variables; an array bound with `with` or
@@ -287,12 +357,12 @@ impl<'g> Renderer<'g> {
         let base = self.stack.len();
         self.stack.extend(args);
         self.partial_depth += 1;
-        let map = self.include_map(fr.owner, &partial);
+        let map = self.include_map(fr.owner, partial);
         let result = match bound {
             Some((value, _)) if is_list(&value) => {
                 let items = Items::new(value);
                 self.stack.push((var, Val::Owned(Value::Nil)));
-                let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
+                let inner = fr.include(partial, map, self.stack.len(), self.loops.len());
                 let mut flow = Ok(Flow::Normal);
                 for i in 0..items.len() {
                     // The first item's render was counted with the call.
@@ -313,11 +383,11 @@ impl<'g> Renderer<'g> {
             }
             Some((value, _)) => {
                 self.stack.push((var, value));
-                let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
+                let inner = fr.include(partial, map, self.stack.len(), self.loops.len());
                 self.nested(sh, &inner, &partial.root, out, call.span)
             }
             None => {
-                let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
+                let inner = fr.include(partial, map, self.stack.len(), self.loops.len());
                 self.nested(sh, &inner, &partial.root, out, call.span)
             }
         };
@@ -343,6 +413,13 @@ impl<'g> Renderer<'g> {
         child.depth = self.depth;
         let frame = Frame::owner(partial);
         let owner = &*partial.names;
+        // Parameters the call does not pass take their defaults.
+        for (name, value) in partial.defaults.iter() {
+            let passed = args.iter().any(|(n, _)| n == name) || (bound.is_some() && *name == var);
+            if !passed {
+                child.assign_named(owner, name, Val::Owned(value.clone()));
+            }
+        }
         for (name, value) in args {
             child.assign_named(owner, &name, value);
         }

@@ -179,16 +179,39 @@ impl<'g> Renderer<'g> {
         out: &mut String,
         span: Span,
     ) -> Result<()> {
-        match got {
-            Got::Undefined => Ok(()),
-            Got::Stored(v) => self.write_val(sh, fr, v, out, span),
-            Got::Global(v) | Got::Literal(v) => write_value(sh, fr, v, out, span),
-            Got::New(v) => self.write_val(sh, fr, v, out, span),
+        let value = match got {
+            Got::Undefined => return Ok(()),
+            Got::Global(v) | Got::Literal(v) => *v,
+            Got::Stored(Val::Owned(v)) | Got::New(Val::Owned(v)) => v,
+            Got::Stored(Val::Borrowed(Borrowed::Value(v)))
+            | Got::New(Val::Borrowed(Borrowed::Value(v))) => *v,
+            Got::Stored(v) => return self.write_host(sh, fr, v, out, span),
+            Got::New(v) => return self.write_host(sh, fr, v, out, span),
+        };
+        write_value(sh, fr, value, out, span)
+    }
+
+    /// Writes a value's text, refusing before writing anything that would not fit
+    /// the buffer.
+    #[inline]
+    pub(super) fn write_val(
+        &self,
+        sh: &Shared<'_>,
+        fr: &Frame<'_>,
+        v: &Val<'g>,
+        out: &mut String,
+        span: Span,
+    ) -> Result<()> {
+        match v {
+            Val::Owned(v) => write_value(sh, fr, v, out, span),
+            Val::Borrowed(Borrowed::Value(v)) => write_value(sh, fr, v, out, span),
+            host => self.write_host(sh, fr, host, out, span),
         }
     }
 
-    #[inline]
-    pub(super) fn write_val(
+    /// [`Renderer::write_val`] of host data that is not a `Value`.
+    #[inline(never)]
+    fn write_host(
         &self,
         sh: &Shared<'_>,
         fr: &Frame<'_>,
@@ -217,7 +240,7 @@ impl<'g> Renderer<'g> {
         sh.cx.budget.iteration().map_err(|b| breach(tpl, span, b))
     }
 
-    /// `block` is about to run: it costs a tick a node.
+    /// `block` is about to run: it costs a tick, and one a node.
     #[inline]
     pub(super) fn enter(
         &self,
@@ -226,7 +249,7 @@ impl<'g> Renderer<'g> {
         block: &Block,
         span: Span,
     ) -> Result<()> {
-        sh.cx.budget.tick(block.len() as u64).map_err(|b| {
+        sh.cx.budget.tick(1 + block.len() as u64).map_err(|b| {
             let span = if span == Span::default() {
                 block_span(block)
             } else {
@@ -327,7 +350,7 @@ impl<'g> Renderer<'g> {
 }
 
 /// Writes a value's text, refusing before writing past the buffer's limit.
-#[inline]
+#[inline(always)]
 fn write_value(
     sh: &Shared<'_>,
     fr: &Frame<'_>,

@@ -16,11 +16,10 @@ pub(super) fn write_object_within(map: &Map, out: &mut String, cap: usize) -> bo
     write_map(map, out, cap)
 }
 
-/// A value as Ruby's `inspect` writes it.
-pub(super) fn inspect(v: &Value) -> String {
+/// A value as Ruby's `inspect` writes it, if that is at most `cap` bytes long.
+pub(super) fn inspect_within(v: &Value, cap: usize) -> Option<String> {
     let mut out = String::new();
-    write_value(v, &mut out, usize::MAX);
-    out
+    write_value(v, &mut out, cap).then_some(out)
 }
 
 fn write_map(map: &Map, out: &mut String, cap: usize) -> bool {
