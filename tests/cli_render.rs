@@ -346,3 +346,35 @@ fn a_closed_standard_output_ends_a_command_quietly() {
         assert_eq!(text(&out.stderr), "", "{args:?}");
     }
 }
+
+/// A coupon that expired before its push went out (a late or replayed event) is not
+/// pushed: the bundled coupon push aborts, naming why.
+#[test]
+fn the_bundled_coupon_push_aborts_for_an_expired_coupon() {
+    let render = |now: &str| {
+        promo_liquid(
+            &[
+                "render",
+                "templates/coupon-rewarded.push.toml",
+                "--record",
+                "templates/records/coupon-rewarded.json",
+                "--tz",
+                "Asia/Kolkata",
+                "--now",
+                now,
+            ],
+            None,
+        )
+    };
+    // The sample coupon expires at the end of 1 November 2026.
+    let last_day = render("2026-11-01T22:00:00+05:30");
+    assert_eq!(last_day.status.code(), Some(0));
+    assert!(text(&last_day.stdout).contains(", today only!"));
+    let expired = render("2026-11-02T09:00:00+05:30");
+    assert_eq!(expired.status.code(), Some(3));
+    assert!(expired.stdout.is_empty());
+    assert_eq!(
+        text(&expired.stderr),
+        "aborted: the coupon has expired at templates/coupon-rewarded.push.toml:12:24 (field title, 2:24)\n"
+    );
+}

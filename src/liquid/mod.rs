@@ -43,4 +43,4 @@ pub use error::{Error, ErrorKind, LineCol, Span, edit_distance, suggest};
 pub use filters::{Args, Filter, FilterError, Filters};
 pub use parser::TAGS;
 pub use render::{Abort, Report, Warning};
-pub use value::{DateValue, KeyHint, ObjectView, Val, Value};
+pub use value::{DateValue, KeyHint, Map, ObjectView, Val, Value};
