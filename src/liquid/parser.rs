@@ -245,9 +245,9 @@ impl<'a, 's> Parser<'a, 's> {
                 });
                 let var = self.recover(var, Arc::from(""))?;
                 self.enter(span)?;
-                let (mut body, _) = self.closed_block("capture", span, &["endcapture"])?;
+                // A capture keeps its white space (`{% capture nl %}\n{% endcapture %}`).
+                let (body, _) = self.closed_block("capture", span, &["endcapture"])?;
                 self.depth -= 1;
-                strip_if_blank(&mut [&mut body]);
                 Node::Capture {
                     name: var,
                     body,
@@ -336,9 +336,8 @@ impl<'a, 's> Parser<'a, 's> {
             }
             "ifchanged" => {
                 self.enter(span)?;
-                let (mut body, _) = self.closed_block("ifchanged", span, &["endifchanged"])?;
+                let (body, _) = self.closed_block("ifchanged", span, &["endifchanged"])?;
                 self.depth -= 1;
-                strip_if_blank(&mut [&mut body]);
                 Node::IfChanged(body)
             }
             "include" | "render" | "snippet" => self.partial_tag(name, args, offset, span)?,
@@ -502,9 +501,9 @@ impl<'a, 's> Parser<'a, 's> {
         while end.name != "endcase" {
             let values = if end.name == "when" {
                 let values = self.expr_parser(end.args, end.offset).and_then(|mut p| {
-                    let mut values = vec![p.expr()?];
+                    let mut values = vec![p.operand()?];
                     while p.eat(&Tok::Comma) || p.eat_word("or") {
-                        values.push(p.expr()?);
+                        values.push(p.operand()?);
                     }
                     p.expect_end()?;
                     Ok(values)
@@ -564,11 +563,14 @@ impl<'a, 's> Parser<'a, 's> {
             otherwise = Some(self.closed_block(name, span, &[end_name])?.0);
         }
         self.depth -= 1;
-        let mut blocks = vec![&mut body];
-        if let Some(b) = otherwise.as_mut() {
-            blocks.push(b);
+        // A `tablerow` keeps the white space of its cells, as Shopify does.
+        if !tablerow {
+            let mut blocks = vec![&mut body];
+            if let Some(b) = otherwise.as_mut() {
+                blocks.push(b);
+            }
+            strip_if_blank(&mut blocks);
         }
-        strip_if_blank(&mut blocks);
         for_loop.body = body;
         for_loop.otherwise = otherwise;
         Ok(Node::For(Box::new(for_loop)))
@@ -785,8 +787,8 @@ fn block_is_blank(block: &[Node]) -> bool {
     block.iter().all(is_blank)
 }
 
-/// Liquid drops the white space of a tag whose blocks are all blank, so that a tag
-/// that only assigns does not leave empty lines behind.
+/// Liquid drops the white space of an `if`, `unless`, `case` or `for` whose blocks are
+/// all blank, so that a tag that only assigns does not leave empty lines behind.
 fn strip_if_blank(blocks: &mut [&mut Block]) {
     if blocks.iter().all(|b| block_is_blank(b)) {
         for block in blocks {

@@ -290,7 +290,11 @@ impl<'g> Renderer<'g> {
                 }
                 Node::Output(filtered) => self.output(sh, fr, filtered, out)?,
                 Node::Assign { name, value, id } => {
-                    let value = self.filtered(sh, fr, value)?.0;
+                    let value = match self.filtered(sh, fr, value)?.0 {
+                        // Outside a comparison `empty` and `blank` are the empty string.
+                        Val::Owned(Value::Empty | Value::Blank) => Val::Owned(Value::str("")),
+                        value => value,
+                    };
                     self.assign(fr, *id, name, value);
                 }
                 _ => match self.node(sh, fr, node, out)? {
@@ -390,12 +394,15 @@ impl<'g> Renderer<'g> {
                     kind: SinkKind::Capture(limit),
                 };
                 let span = *span;
-                let (captured, _) = self.render_aside(sh, fr, body, sink, span)?;
+                // A `break` or `continue` inside ends the capture and goes on to the
+                // loop around it, with what was captured so far assigned.
+                let (captured, flow) = self.render_aside(sh, fr, body, sink, span)?;
                 sh.cx
                     .budget
                     .reserve(captured.len())
                     .map_err(|b| breach(fr.tpl, span, b))?;
                 self.assign(fr, *id, name, Val::Owned(Value::from(captured)));
+                return Ok(flow);
             }
             Node::Counter { name, step } => {
                 let counters = &mut self.rare().counters;

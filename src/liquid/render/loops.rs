@@ -7,7 +7,7 @@ use super::super::env::Parsed;
 use super::super::error::{Error, ErrorKind, Span};
 use super::super::value::{Borrowed, Map, ObjectView, Val, Value, range_len};
 use super::scope::Frame;
-use super::{Flow, LoopState, Renderer, Result, Shared, Stop, error_at, expr_span};
+use super::{Flow, LoopState, Renderer, Result, Shared, Stop, error_at};
 
 impl<'g> Renderer<'g> {
     pub(super) fn for_loop(
@@ -18,23 +18,39 @@ impl<'g> Renderer<'g> {
         out: &mut String,
     ) -> Result<Flow> {
         let collection = self.eval(sh, fr, &f.collection)?;
+        // A `tablerow` over nil (or false) writes no table at all.
+        if f.tablerow && !collection.is_truthy() {
+            return Ok(Flow::Normal);
+        }
         let items = self.items(sh, fr, collection, f.span)?;
         let total = items.len();
+        // `tablerow` reads its numbers as Ruby's `to_i` does (nil is 0), `for` as
+        // Ruby's `Integer()` (nil means no limit and no offset), as in Shopify.
+        let lenient = f.tablerow;
         let from = match &f.offset {
             None => 0,
             Some(Offset::Continue) => self
                 .offsets
                 .iter()
                 .find(|(n, _)| *n == f.name)
-                .map_or(0, |(_, o)| *o),
-            Some(Offset::Expr(e)) => self.integer_arg(sh, fr, e, "offset", f.span)?.max(0) as usize,
+                .map_or(0, |(_, o)| *o as i64),
+            Some(Offset::Expr(e)) => self
+                .integer_arg(sh, fr, e, "offset", f.span, lenient)?
+                .unwrap_or(0),
         };
-        let from = from.min(total);
-        let to = match &f.limit {
-            None => total,
-            Some(e) => {
-                let limit = self.integer_arg(sh, fr, e, "limit", f.span)?.max(0) as usize;
-                from.saturating_add(limit).min(total)
+        let limit = match &f.limit {
+            None => None,
+            Some(e) => self.integer_arg(sh, fr, e, "limit", f.span, lenient)?,
+        };
+        // A string is one item, whatever the offset and limit (Shopify's
+        // `slice_collection` returns it whole).
+        // The limit counts from the offset as given, so a negative offset shortens it.
+        let (from, to) = match items {
+            Items::One(_) => (0, total),
+            _ => {
+                let clamp = |n: i64| n.clamp(0, total as i64) as usize;
+                let to = limit.map_or(total, |n| clamp(from.saturating_add(n)));
+                (clamp(from).min(to), to)
             }
         };
         if !f.tablerow {
@@ -45,20 +61,15 @@ impl<'g> Renderer<'g> {
         }
         let length = to - from;
         if f.tablerow {
+            // No `cols` is one row, its last cell `col_last` (as Golden Liquid wants);
+            // `cols` of 0 or less (nil is 0) is one row with no last column, as Shopify
+            // renders it.
             let cols = match &f.cols {
                 None => length.max(1),
-                Some(e) => {
-                    let cols = self.integer_arg(sh, fr, e, "cols", f.span)?;
-                    if cols <= 0 {
-                        return Err(error_at(
-                            fr.tpl,
-                            expr_span(e).unwrap_or(f.span),
-                            ErrorKind::Type,
-                            format!("`cols` must be at least 1, found {cols}"),
-                        ));
-                    }
-                    cols as usize
-                }
+                Some(e) => match self.integer_arg(sh, fr, e, "cols", f.span, true)? {
+                    Some(n) if n > 0 => n as usize,
+                    _ => usize::MAX,
+                },
             };
             return self.tablerow(sh, fr, f, &items, from, length, cols, out);
         }
@@ -151,13 +162,14 @@ impl<'g> Renderer<'g> {
                 break;
             }
             let (col0, row) = (i % cols, i / cols + 1);
+            let shown_cols = if cols == usize::MAX { 0 } else { cols as i64 };
             let col_last = col0 + 1 == cols || i + 1 == length;
             let mut info = Map::default();
             let fields: [(&str, Value); 12] = [
                 ("col", Value::Int(col0 as i64 + 1)),
                 ("col0", Value::Int(col0 as i64)),
                 ("col_first", Value::Bool(col0 == 0)),
-                ("col_last", Value::Bool(col0 + 1 == cols)),
+                ("col_last", Value::Bool(col0 as i64 + 1 == shown_cols)),
                 ("first", Value::Bool(i == 0)),
                 ("index", Value::Int(i as i64 + 1)),
                 ("index0", Value::Int(i as i64)),
@@ -412,7 +424,9 @@ impl<'g> Renderer<'g> {
             child.assign_named(owner, &name, value);
         }
         match bound {
-            Some((value, true)) if is_list(&value) => {
+            // As Shopify: `for` renders once per item of anything enumerable (an array,
+            // a range, an object's `[key, value]` pairs), even none.
+            Some((value, true)) if is_enumerable(&value) => {
                 let items = Items::new(value);
                 let length = items.len();
                 let name: Arc<str> = Arc::from(format!("{var}-{}", partial.name));
@@ -503,6 +517,18 @@ fn is_list(value: &Val<'_>) -> bool {
     match value {
         Val::Owned(Value::Array(_)) | Val::Borrowed(Borrowed::Value(Value::Array(_))) => true,
         Val::Borrowed(Borrowed::Object(o)) => o.is_array(),
+        _ => false,
+    }
+}
+
+/// Whether `render ... for` iterates the value (Ruby's `each` and `count`).
+fn is_enumerable(value: &Val<'_>) -> bool {
+    match value {
+        Val::Owned(v) => matches!(v, Value::Array(_) | Value::Object(_) | Value::Range(..)),
+        Val::Borrowed(Borrowed::Value(v)) => {
+            matches!(v, Value::Array(_) | Value::Object(_) | Value::Range(..))
+        }
+        Val::Borrowed(Borrowed::Object(_)) => true,
         _ => false,
     }
 }
