@@ -307,6 +307,7 @@ fn plain_outcome(result: Result<(String, Report), LiquidError>) -> Outcome {
                     })
                     .collect(),
                 sms: None,
+                snippets: Default::default(),
             },
         },
         Err(e) => Outcome::from(Failure {
