@@ -170,7 +170,7 @@ pub fn lint(files: &[Source<'_>], events: &[EventKind], env: &Environment) -> Li
     lint_capped(files, events, env, lint::MAX_FINDINGS)
 }
 
-/// Lints files as [`lint`] does, each listing at most `cap` findings (the rest are
+/// Lints files as [`lint()`] does, each listing at most `cap` findings (the rest are
 /// counted in `omitted`).
 pub fn lint_capped(
     files: &[Source<'_>],

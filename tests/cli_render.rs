@@ -205,7 +205,7 @@ fn a_template_error_shows_its_place_and_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error[unknown_filter]: unknown filter \"upcse\"\n --> <stdin>:1:14\n  |\n1 | Hi {{ name | upcse }}\n  |              ^^^^^\n  = help: did you mean \"upcase\"?\n"
+        "error[unknown_filter]: unknown filter \"upcse\"\n --> <stdin>:1:14\n  |\n1 | Hi {{ name | upcse }}\n  |              ^^^^^\n  = help: did you mean \"upcase\"?\n\n"
     );
 }
 
@@ -376,5 +376,41 @@ fn the_bundled_coupon_push_aborts_for_an_expired_coupon() {
     assert_eq!(
         text(&expired.stderr),
         "aborted: the coupon has expired at templates/coupon-rewarded.push.toml:12:24 (field title, 2:24)\n"
+    );
+}
+
+#[test]
+fn json_output_of_a_template_with_plain_data_is_one_outcome_object_too() {
+    let dir = tempdir("plain-json");
+    let data = dir.join("data.json");
+    std::fs::write(&data, r#"{"name": "Asha"}"#).unwrap();
+    let data = data.to_str().unwrap();
+    let render = |template: &str| {
+        let out = promo_liquid(
+            &["render", "-", "--data", data, "--format", "json"],
+            Some(template),
+        );
+        let outcome: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{template}: {e}: {}", text(&out.stdout)));
+        (out.status.code(), outcome)
+    };
+    let (code, outcome) = render("Hi {{ name }}{{ city }}");
+    assert_eq!(code, Some(0));
+    assert_eq!(outcome["fields"]["text"], "Hi Asha");
+    assert_eq!(outcome["warnings"][0]["path"], "city");
+    let (code, outcome) = render("Hi\n{{ name | upcse }}");
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        outcome,
+        serde_json::json!({
+            "outcome": "failed", "kind": "unknown_filter", "message": "unknown filter \"upcse\"",
+            "help": "did you mean \"upcase\"?", "field": "text",
+            "at": {"line": 2, "col": 11}, "field_at": {"line": 2, "col": 11},
+        })
+    );
+    let (code, outcome) = render("{% abort 'no' %}");
+    assert_eq!(
+        (code, &outcome["outcome"]),
+        (Some(3), &serde_json::json!("aborted"))
     );
 }

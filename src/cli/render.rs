@@ -9,9 +9,11 @@ use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
 use super::{Exit, read_input};
-use promo_liquid::liquid::{DirectoryLoader, Environment, UndefinedPolicy};
+use promo_liquid::liquid::{
+    DirectoryLoader, Environment, Error as LiquidError, Report, UndefinedPolicy,
+};
 use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
-use promo_liquid::message::{Message, Outcome, Rules, Warning};
+use promo_liquid::message::{Failure, FailureKind, Message, Outcome, Rules, Warning};
 use promo_liquid::promo::Settings;
 use promo_liquid::requests::{self, RenderOptions, Source};
 
@@ -215,9 +217,26 @@ fn render_plain(args: &RenderArgs, mut env: Environment, name: &str, source: &st
     if args.strict {
         env.set_undefined(UndefinedPolicy::Strict);
     }
-    let result = env
-        .compile(name, source)
-        .and_then(|t| t.render_to_string(&globals));
+    let result = match env.compile(name, source) {
+        Ok(template) => template.render_to_string(&globals),
+        Err(_) if args.format == Format::Text => {
+            // Every compile error, the parser going on after each.
+            for e in env.errors(name, source) {
+                eprintln!("{e:#}\n");
+            }
+            return Ok(Exit::Failed);
+        }
+        Err(e) => Err(e),
+    };
+    if args.format == Format::Json {
+        let outcome = plain_outcome(result);
+        print_json(&outcome)?;
+        return Ok(match outcome {
+            Outcome::Rendered { .. } => Exit::Ok,
+            Outcome::Aborted { .. } => Exit::Aborted,
+            Outcome::Failed(_) => Exit::Failed,
+        });
+    }
     match result {
         Ok((text, report)) => {
             for warning in &report.warnings {
@@ -237,5 +256,41 @@ fn render_plain(args: &RenderArgs, mut env: Environment, name: &str, source: &st
             eprintln!("{e:#}");
             Ok(Exit::Failed)
         }
+    }
+}
+
+/// The outcome of a template rendered against plain globals, as `--format json` prints
+/// it: its one field is `text`, and its places are in the template.
+fn plain_outcome(result: Result<(String, Report), LiquidError>) -> Outcome {
+    match result {
+        Ok((text, report)) => match report.aborted {
+            Some(abort) => Outcome::Aborted {
+                reason: abort.reason,
+                field: "text",
+                at: abort.at,
+                field_at: abort.at,
+            },
+            None => Outcome::Rendered {
+                fields: [("text", text)].into_iter().collect(),
+                warnings: report
+                    .warnings
+                    .into_iter()
+                    .map(|w| Warning::UndefinedVariable {
+                        field: "text",
+                        path: w.path,
+                        at: w.at,
+                        field_at: w.at,
+                    })
+                    .collect(),
+                sms: None,
+            },
+        },
+        Err(e) => Outcome::from(Failure {
+            help: e.help().map(str::to_owned),
+            field: Some("text".into()),
+            at: e.line_col(),
+            field_at: e.line_col(),
+            ..Failure::new(FailureKind::from(e.kind()), e.message())
+        }),
     }
 }

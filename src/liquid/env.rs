@@ -21,8 +21,7 @@ use super::value::{ObjectView, Value};
 /// message names the limit and whose place is where it was reached (a message's
 /// outcome kind `limit_exceeded`).
 ///
-/// The render limits are one budget, checked before the work is done (see
-/// [`Budget`](super::Budget)): iterations of every kind, output bytes, the bytes of
+/// The render limits are one budget, checked before the work is done: iterations of every kind, output bytes, the bytes of
 /// every value built (a filter works out the size of what it builds before building
 /// it), partial depth, and a wall-clock deadline as the backstop. Filters run in
 /// linear time on their input.

@@ -346,7 +346,8 @@ impl fmt::Display for Warning {
 }
 
 /// What became of one record: rendered, aborted or failed. Serializes as the JSON object
-/// every front end prints (see the [module docs](self)).
+/// every front end prints: `{"outcome": "rendered" | "aborted" | "failed", ...}` (the
+/// README's Outcomes section has them all).
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
