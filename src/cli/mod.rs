@@ -19,6 +19,7 @@ pub mod preview;
 pub mod render;
 pub mod schema;
 pub mod serve;
+pub mod snippets;
 pub mod stream_load;
 pub mod worker;
 

@@ -322,7 +322,7 @@ impl<'a> Checker<'a, '_> {
                                 arg.name,
                                 article(p.kind)
                             ),
-                            Some(format!("pass {} value", article(p.kind))),
+                            Some(format!("pass {} instead", article(p.kind))),
                             strict,
                         );
                     }

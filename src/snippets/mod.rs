@@ -67,6 +67,7 @@
 
 mod check;
 pub mod meta;
+pub mod usage;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -514,6 +515,15 @@ impl Library {
             }
         }
         Pin::new(reached)
+    }
+
+    /// The pin of the whole library: every snippet with its hash.
+    pub fn pin_all(&self) -> Pin {
+        Pin::new(
+            self.iter()
+                .map(|s| (s.name.clone(), s.hash.to_string()))
+                .collect(),
+        )
     }
 }
 
