@@ -219,8 +219,18 @@ pub(super) fn warning_line(file: &str, w: &Warning) -> String {
             path,
             at,
             field_at,
+            file: None,
         } => format!(
             "warning[undefined_variable]: `{path}` is undefined and rendered as nothing at {file}:{at} (field {field}, {field_at})"
+        ),
+        Warning::UndefinedVariable {
+            field,
+            path,
+            at,
+            file: Some(partial),
+            ..
+        } => format!(
+            "warning[undefined_variable]: `{path}` is undefined and rendered as nothing at {partial}:{at} (field {field})"
         ),
         other => format!("warning[unknown_property]: {other}"),
     }
@@ -304,6 +314,7 @@ fn plain_outcome(result: Result<(String, Report), LiquidError>) -> Outcome {
                         path: w.path,
                         at: w.at,
                         field_at: w.at,
+                        file: None,
                     })
                     .collect(),
                 sms: None,

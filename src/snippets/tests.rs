@@ -217,3 +217,54 @@ fn html_tags_are_found_outside_liquid() {
         Some("<table class=\"x\">")
     );
 }
+
+#[test]
+fn an_undefined_value_in_a_snippet_is_a_warning_placed_in_the_snippet() {
+    let library = library(vec![
+        SnippetSource::new("line", "Code {{ code }}{{ note }}")
+            .with_sidecar("[params]\ncode = \"string\"\nnote = \"string\""),
+    ]);
+    let message = sms("{% render 'line', code: 'X' %}", &library).unwrap();
+    let Outcome::Rendered {
+        fields, warnings, ..
+    } = render(&message, &voucher("line"))
+    else {
+        panic!()
+    };
+    assert_eq!(fields["body"], "Code X");
+    assert_eq!(
+        warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+        ["`note` is undefined and rendered as nothing at line.liquid:1:19 (field body)"]
+    );
+}
+
+#[test]
+fn the_render_budget_counts_the_work_inside_snippets() {
+    let library = library(vec![
+        SnippetSource::new(
+            "grow",
+            "{% assign s = 'ab' %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s.size }}",
+        ),
+        SnippetSource::new("spin", "{% for i in (1..600000) %}{% endfor %}"),
+    ]);
+    for (body, limit) in [
+        ("{% render 'grow' %}", "string size limit"),
+        (
+            "{% render 'spin' %}{% render 'spin' %}",
+            "iterations in one render",
+        ),
+    ] {
+        let message = sms(body, &library).unwrap();
+        let failure = render(&message, &voucher("x")).failure().cloned().unwrap();
+        assert_eq!(failure.kind, FailureKind::LimitExceeded, "{body}");
+        assert!(failure.message.contains(limit), "{}", failure.message);
+        assert_eq!(
+            failure.file.as_deref(),
+            Some(if body.contains("grow") {
+                "grow.liquid"
+            } else {
+                "spin.liquid"
+            })
+        );
+    }
+}
