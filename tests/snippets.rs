@@ -241,6 +241,9 @@ fn literal_cycles_and_other_library_problems_stop_the_load_with_every_problem() 
         ("a.liquid", "{% render 'b' %}"),
         ("b.liquid", "{% render 'a' %}"),
         ("c.liquid", "Hi {{ name }}"),
+        ("c.toml", "[params]\nnmae = \"string\""),
+        // Without a sidecar, the variables it reads are its parameters.
+        ("f.liquid", "Hi {{ name }}"),
         ("d.liquid", "{{ x | upcse }}"),
         ("e.toml", "description = \"no e.liquid\""),
     ] {
@@ -261,6 +264,7 @@ fn literal_cycles_and_other_library_problems_stop_the_load_with_every_problem() 
         stderr.contains(&format!(" --> {}:1:7", dir.join("c.liquid").display())),
         "{stderr}"
     );
+    assert_eq!(stderr.matches("error[").count(), 4, "{stderr}");
 }
 
 #[test]

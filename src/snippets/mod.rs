@@ -46,11 +46,17 @@
 //! file's name without `.liquid` is the snippet's name; one final newline, which
 //! editors add, is not part of the snippet) and its sidecar `NAME.toml` (see [`meta`]
 //! for its format), then checks the whole library, reporting every problem at its
-//! place: each snippet compiles; every variable it reads is a declared parameter (a
-//! snippet sees nothing else); every snippet it names literally exists, fits it and is
-//! passed what it needs; no snippets render each other in a cycle, and no chain of
-//! them nests deeper than the limit ([`DEFAULT_MAX_DEPTH`], 3). The library is then
+//! place: each snippet compiles; every variable it reads is a parameter it declares,
+//! when its sidecar declares them (a snippet sees nothing else; without a `[params]`
+//! table its parameters are what it reads); every snippet it names literally exists, fits it and is
+//! passed what it needs; no snippets render each other in a cycle. The library is then
 //! immutable: records never make it read a file.
+//!
+//! **Depth.** Snippets nest at most [`DEFAULT_MAX_DEPTH`] (3) deep, a message counting
+//! none. A message whose literal names lead through a deeper chain does not load
+//! (`limit_exceeded`, naming the chain); one whose names from data do fails with
+//! `limit_exceeded` when a record takes it there, as a cycle through names from data
+//! does.
 //!
 //! **Fit.** A snippet that declares its channels or events is for those only: a
 //! message for another channel or event cannot reach it. For a literal name that is an
@@ -690,9 +696,28 @@ fn compile(
             return None;
         }
     };
+    let analysis = template.analyze();
+    let mut meta = meta;
+    if !meta.declared {
+        // Undeclared: the variables it reads (the globals, which a snippet cannot see,
+        // are a problem the library check reports).
+        for root in analysis.roots() {
+            if !matches!(root, "Event" | "EventName" | "Profile") {
+                meta.params.insert(
+                    root.to_owned(),
+                    Param {
+                        kind: ParamType::Any,
+                        required: false,
+                        default: None,
+                        description: None,
+                    },
+                );
+            }
+        }
+    }
     Some(Snippet {
         html: html_tag(body),
-        analysis: template.analyze(),
+        analysis,
         source: Arc::from(body),
         hash: Arc::from(hex16(&hash.finalize())),
         sidecar: sidecar.map(|(f, _)| f),

@@ -161,19 +161,26 @@ fn a_library_reports_every_problem_in_place() {
 }
 
 #[test]
-fn literal_chains_deeper_than_the_limit_are_refused() {
-    let found = problems(vec![
-        SnippetSource::new("a", "{% render 'b' %}"),
-        SnippetSource::new("b", "{% render 'c' %}"),
-        SnippetSource::new("c", "{% render 'd' %}"),
+fn a_message_rendering_a_chain_deeper_than_the_limit_does_not_load() {
+    let library = library(vec![
+        SnippetSource::new("a", "a{% render 'b' %}"),
+        SnippetSource::new("b", "b{% render 'c' %}"),
+        SnippetSource::new("c", "c{% render 'd' %}"),
         SnippetSource::new("d", "d"),
     ]);
+    let error = sms("{% render 'a' %}", &library).unwrap_err();
+    let p = &error.problems()[0];
+    assert_eq!(p.kind, FailureKind::LimitExceeded);
     assert_eq!(
-        found,
-        [
-            "a.liquid:1:1: snippets nest 4 deep from here, past the limit of 3: a → b → c → d; render fewer snippets inside snippets"
-        ]
+        p.message,
+        "snippets nested deeper than the limit of 3: a → b → c → d"
     );
+    // Three deep is the limit.
+    let message = sms("{% render 'b' %}", &library).unwrap();
+    let Outcome::Rendered { fields, .. } = render(&message, &voucher("x")) else {
+        panic!()
+    };
+    assert_eq!(fields["body"], "bcd");
 }
 
 #[test]
@@ -206,6 +213,36 @@ fn library_with_amazon(text: &str) -> Arc<Library> {
             "channels = [\"push\", \"sms\"]\n[params]\ncode = { type = \"string\", required = true }\nnote = { type = \"string\", default = \"on your next order\" }",
         ),
     ])
+}
+
+#[test]
+fn without_declared_parameters_a_snippet_takes_what_it_reads() {
+    // `Profile` is no parameter: a snippet cannot see the record.
+    let found = problems(vec![SnippetSource::new(
+        "hi",
+        "Hi {{ who }}{{ Profile.Name }}",
+    )]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("`Profile` is read but is not a parameter"));
+    let library = Arc::new(
+        Library::build(
+            [SnippetSource::new("hi", "Hi {{ who }}").with_sidecar("channels = [\"sms\"]")],
+            &env(),
+        )
+        .0,
+    );
+    let params: Vec<&String> = library.get("hi").unwrap().meta().params.keys().collect();
+    assert_eq!(params, ["who"]);
+    let errors = sms("{% render 'hi', whom: 'x' %}", &library).unwrap_err();
+    assert_eq!(
+        errors.problems()[0].message,
+        "snippet \"hi\" has no parameter `whom`"
+    );
+    let message = sms("{% render 'hi', who: 'Asha' %}", &library).unwrap();
+    let Outcome::Rendered { fields, .. } = render(&message, &voucher("x")) else {
+        panic!()
+    };
+    assert_eq!(fields["body"], "Hi Asha");
 }
 
 #[test]
