@@ -15,7 +15,8 @@
 //! Code"] %}`. Both render the snippet in its own scope: it sees only what it is
 //! passed (and the defaults of the parameters it is not passed). A name with no snippet
 //! is the outcome `missing_snippet`, naming it, unless the tag gives a fallback after
-//! `or`.
+//! `or`. (`include`, Shopify's deprecated tag that shares the caller's variables, reads
+//! the library too.)
 //!
 //! ```
 //! use std::sync::Arc;
