@@ -1,3 +1,4 @@
+use super::load::html_tag;
 use super::*;
 use crate::message::{FailureKind, Message, Outcome};
 use crate::promo::record::Record;
