@@ -494,3 +494,35 @@ fn the_snippets_command_lists_where_each_snippet_is_used() {
         "  used by: templates/partner-voucher.push.toml:18:1 (field body), as the fallback\n"
     ));
 }
+
+#[test]
+fn without_snippets_a_message_uses_the_snippets_directory_beside_it() {
+    let out = run(
+        &[
+            "render",
+            VOUCHER,
+            "--record",
+            "templates/records/partner-voucher-rewarded.json",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("body: A treat on Swiggy. Apply SWIGGY-FEAST-200 at checkout."),
+        "{}",
+        text(&out.stdout)
+    );
+    // A message that names no snippet prints no pin.
+    let out = run(
+        &[
+            "render",
+            "templates/coupon-rewarded.push.toml",
+            "--record",
+            "templates/records/coupon-rewarded.json",
+            "--now",
+            NOW,
+        ],
+        "",
+    );
+    assert_eq!(text(&out.stderr), "");
+}
