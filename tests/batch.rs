@@ -220,8 +220,10 @@ fn every_kind_of_bad_line_fails_at_its_line_while_its_neighbours_render() {
     );
 }
 
+/// The README's first command: the bundled sample renders, one record aborting on
+/// purpose (zero points moved), and exits 0.
 #[test]
-fn the_bundled_sample_renders_with_its_deliberate_failures() {
+fn the_bundled_sample_renders_and_exits_0() {
     let out = batch(
         &[
             "templates/wallet.push.toml",
@@ -230,30 +232,60 @@ fn the_bundled_sample_renders_with_its_deliberate_failures() {
         ],
         b"",
     );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let outcomes = outcomes(&out);
     let not_rendered: Vec<(u64, &str)> = outcomes
         .iter()
         .filter(|o| o["outcome"] != "rendered")
+        .map(|o| (o["line"].as_u64().unwrap(), o["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(not_rendered, [(15, "aborted")]);
+    assert_eq!(
+        summary_counts(&out),
+        "39 rendered, 1 aborted, 0 failed; 1 blank line skipped\n"
+    );
+}
+
+/// The README's bad-lines demonstration: each bad line fails on its own, at its line,
+/// between records that render.
+#[test]
+fn the_bundled_bad_lines_fail_each_at_its_line() {
+    let out = batch(
+        &[
+            "templates/wallet.push.toml",
+            "--input",
+            "templates/records/bad-lines.ndjson",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let outcomes = outcomes(&out);
+    let kinds: Vec<(u64, &str)> = outcomes
+        .iter()
         .map(|o| {
             let kind = o["kind"].as_str().or(o["outcome"].as_str()).unwrap();
             (o["line"].as_u64().unwrap(), kind)
         })
         .collect();
     assert_eq!(
-        not_rendered,
+        kinds,
         [
-            (8, "invalid_json"),
-            (16, "aborted"),
-            (24, "invalid_record"),
-            (32, "wrong_event"),
-            (39, "invalid_record"),
+            (1, "rendered"),
+            (2, "invalid_json"),
+            (3, "invalid_record"),
+            (4, "rendered"),
+            (5, "wrong_event"),
+            (6, "invalid_record"),
+            (7, "invalid_record"),
+            (8, "rendered"),
         ]
     );
+    assert_eq!(outcomes[6]["missing"], json!(["Points"]));
     assert_eq!(
-        summary_counts(&out),
-        "39 rendered, 1 aborted, 4 failed; 1 blank line skipped\n"
+        outcomes[7]["warnings"],
+        json!([{"kind": "unknown_property", "property": "Pionts", "suggestion": "Points"}])
     );
+    assert_eq!(summary_counts(&out), "3 rendered, 0 aborted, 5 failed\n");
 }
 
 #[test]

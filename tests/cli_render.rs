@@ -33,7 +33,8 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Every sample message renders each of its sample records to the text checked by hand
-/// into `tests/fixtures/templates/MESSAGE@RECORD.txt`.
+/// into `tests/fixtures/templates/MESSAGE@RECORD.txt` (with the bundled snippet library,
+/// which the partner voucher's message takes its body from).
 #[test]
 fn every_sample_message_renders_its_expected_text() {
     let dir = root().join("tests/fixtures/templates");
@@ -54,6 +55,8 @@ fn every_sample_message_renders_its_expected_text() {
                 "Asia/Kolkata",
                 "--now",
                 "2026-10-30T10:00:00+05:30",
+                "--snippets",
+                "templates/snippets",
             ],
             None,
         );
@@ -66,7 +69,7 @@ fn every_sample_message_renders_its_expected_text() {
         checked += 1;
     }
     assert!(
-        checked >= 8,
+        checked >= 9,
         "expected fixtures for all sample messages, found {checked}"
     );
 }
@@ -205,7 +208,7 @@ fn a_template_error_shows_its_place_and_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "error[unknown_filter]: unknown filter \"upcse\"\n --> <stdin>:1:14\n  |\n1 | Hi {{ name | upcse }}\n  |              ^^^^^\n  = help: did you mean \"upcase\"?\n"
+        "error[unknown_filter]: unknown filter \"upcse\"\n --> <stdin>:1:14\n  |\n1 | Hi {{ name | upcse }}\n  |              ^^^^^\n  = help: did you mean \"upcase\"?\n\n"
     );
 }
 
@@ -345,4 +348,72 @@ fn a_closed_standard_output_ends_a_command_quietly() {
         );
         assert_eq!(text(&out.stderr), "", "{args:?}");
     }
+}
+
+/// A coupon that expired before its push went out (a late or replayed event) is not
+/// pushed: the bundled coupon push aborts, naming why.
+#[test]
+fn the_bundled_coupon_push_aborts_for_an_expired_coupon() {
+    let render = |now: &str| {
+        promo_liquid(
+            &[
+                "render",
+                "templates/coupon-rewarded.push.toml",
+                "--record",
+                "templates/records/coupon-rewarded.json",
+                "--tz",
+                "Asia/Kolkata",
+                "--now",
+                now,
+            ],
+            None,
+        )
+    };
+    // The sample coupon expires at the end of 1 November 2026.
+    let last_day = render("2026-11-01T22:00:00+05:30");
+    assert_eq!(last_day.status.code(), Some(0));
+    assert!(text(&last_day.stdout).contains(", today only!"));
+    let expired = render("2026-11-02T09:00:00+05:30");
+    assert_eq!(expired.status.code(), Some(3));
+    assert!(expired.stdout.is_empty());
+    assert_eq!(
+        text(&expired.stderr),
+        "aborted: the coupon has expired at templates/coupon-rewarded.push.toml:12:24 (field title, 2:24)\n"
+    );
+}
+
+#[test]
+fn json_output_of_a_template_with_plain_data_is_one_outcome_object_too() {
+    let dir = tempdir("plain-json");
+    let data = dir.join("data.json");
+    std::fs::write(&data, r#"{"name": "Asha"}"#).unwrap();
+    let data = data.to_str().unwrap();
+    let render = |template: &str| {
+        let out = promo_liquid(
+            &["render", "-", "--data", data, "--format", "json"],
+            Some(template),
+        );
+        let outcome: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{template}: {e}: {}", text(&out.stdout)));
+        (out.status.code(), outcome)
+    };
+    let (code, outcome) = render("Hi {{ name }}{{ city }}");
+    assert_eq!(code, Some(0));
+    assert_eq!(outcome["fields"]["text"], "Hi Asha");
+    assert_eq!(outcome["warnings"][0]["path"], "city");
+    let (code, outcome) = render("Hi\n{{ name | upcse }}");
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        outcome,
+        serde_json::json!({
+            "outcome": "failed", "kind": "unknown_filter", "message": "unknown filter \"upcse\"",
+            "help": "did you mean \"upcase\"?", "field": "text",
+            "at": {"line": 2, "col": 11}, "field_at": {"line": 2, "col": 11},
+        })
+    );
+    let (code, outcome) = render("{% abort 'no' %}");
+    assert_eq!(
+        (code, &outcome["outcome"]),
+        (Some(3), &serde_json::json!("aborted"))
+    );
 }

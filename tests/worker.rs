@@ -287,6 +287,7 @@ fn every_entry_gets_the_outcome_batch_gives_plus_its_id() {
         return;
     };
     let mut input = std::fs::read(root().join("templates/records/sample.ndjson")).unwrap();
+    input.extend(std::fs::read(root().join("templates/records/bad-lines.ndjson")).unwrap());
     input.extend_from_slice(b"{\"identity\": \"u-\xff\", \"evtName\": \"CT Points Credited\"}\n");
     input.extend_from_slice(format!("{{\"identity\": \"{}\"}}\n", "x".repeat(3000)).as_bytes());
     let ids = load(&redis, &input);

@@ -55,7 +55,7 @@ impl ObjectView for JsonGlobals<'_> {
     }
 
     fn to_value(&self) -> Value {
-        let mut map = promo_liquid::liquid::value::Map::default();
+        let mut map = promo_liquid::liquid::Map::default();
         map.insert("EventName".into(), self.name.to_value());
         map.insert("Event".into(), self.event.to_value());
         map.insert("Profile".into(), self.profile.to_value());

@@ -4,10 +4,13 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
+use promo_liquid::liquid::Environment;
+use promo_liquid::snippets::{Library, LibraryError};
 
 pub mod batch;
 pub mod filters;
@@ -16,6 +19,7 @@ pub mod preview;
 pub mod render;
 pub mod schema;
 pub mod serve;
+pub mod snippets;
 pub mod stream_load;
 pub mod worker;
 
@@ -92,4 +96,59 @@ pub fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(text).map_err(|e| {
         format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
     })
+}
+
+/// The snippet library of `--snippets DIR`, loaded once and checked with `env`'s
+/// filters. A library with problems is a usage error that reports every one of them,
+/// placed in its files; `None` without the flag.
+pub fn load_snippets(dir: Option<&Path>, env: &Environment) -> Result<Option<Arc<Library>>> {
+    let Some(dir) = dir else {
+        return Ok(None);
+    };
+    load_library(dir, env).map(Some)
+}
+
+/// The snippet library of a command on the message (or directory of messages) at
+/// `message`: `--snippets DIR` when given, else the `snippets/` directory beside the
+/// message (in the directory, for a directory of messages) when there is one.
+pub fn snippets_for(
+    dir: Option<&Path>,
+    message: &Path,
+    env: &Environment,
+) -> Result<Option<Arc<Library>>> {
+    match dir {
+        Some(dir) => load_snippets(Some(dir), env),
+        None => load_snippets(snippets_beside(message).as_deref(), env),
+    }
+}
+
+/// The `snippets/` directory beside a message (in it, for a directory of messages),
+/// when there is one: the library a message uses without `--snippets`.
+pub fn snippets_beside(message: &Path) -> Option<std::path::PathBuf> {
+    if message == Path::new("-") {
+        return None;
+    }
+    let beside = if message.is_dir() {
+        message.join("snippets")
+    } else {
+        message.parent().unwrap_or(Path::new("")).join("snippets")
+    };
+    beside.is_dir().then_some(beside)
+}
+
+fn load_library(dir: &Path, env: &Environment) -> Result<Arc<Library>> {
+    match Library::load(dir, env) {
+        Ok(library) => Ok(Arc::new(library)),
+        Err(e @ LibraryError::Problems(_)) => Err(Reported(e.report()).into()),
+        Err(e) => Err(anyhow::Error::new(e).context("--snippets")),
+    }
+}
+
+/// The snippet pin as `render` and `batch` print it on standard error, for a message
+/// that can reach snippets.
+pub fn pin_note(message: &promo_liquid::message::Message) -> Option<String> {
+    message
+        .snippet_pin()
+        .filter(|pin| !pin.snippets.is_empty())
+        .map(|pin| format!("note: snippets {pin}"))
 }

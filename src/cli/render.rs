@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
@@ -9,11 +10,14 @@ use chrono_tz::Tz;
 use clap::{Args, ValueEnum};
 
 use super::{Exit, read_input};
-use promo_liquid::liquid::{DirectoryLoader, Environment, UndefinedPolicy};
+use promo_liquid::liquid::{
+    DirectoryLoader, Environment, Error as LiquidError, Report, UndefinedPolicy,
+};
 use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
-use promo_liquid::message::{Message, Outcome, Rules, Warning};
+use promo_liquid::message::{Failure, FailureKind, Message, Outcome, Rules, Warning};
 use promo_liquid::promo::Settings;
 use promo_liquid::requests::{self, RenderOptions, Source};
+use promo_liquid::snippets::Library;
 
 /// How `render` prints its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -37,8 +41,13 @@ pub struct RenderArgs {
     #[arg(long)]
     data: Option<PathBuf>,
     /// The directory `include` and `render` read partials from.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "snippets")]
     partials: Option<PathBuf>,
+    /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
+    /// sidecars) that `render` and `snippet` tags name. Default: the `snippets/`
+    /// directory beside the message, when there is one.
+    #[arg(long, value_name = "DIR")]
+    snippets: Option<PathBuf>,
     /// Fail when an undefined value is output without a `default`.
     #[arg(long)]
     strict: bool,
@@ -82,6 +91,11 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
     if let Some(dir) = &args.partials {
         env.set_loader(DirectoryLoader::new(dir));
     }
+    // `--partials` names the loader itself: no library is looked for beside the template.
+    let snippets = match &args.partials {
+        Some(_) => None,
+        None => super::snippets_for(args.snippets.as_deref(), &args.template, &env)?,
+    };
     let name = if args.template == Path::new("-") {
         "<stdin>".to_owned()
     } else {
@@ -95,20 +109,29 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
     }
     let source = read_input(&args.template)?;
     match &args.record {
-        Some(record) => render_record(&args, &env, &options, &name, &source, record),
-        None => render_plain(&args, env, &name, &source),
+        Some(record) => {
+            let loaded = (&env, snippets.as_ref());
+            render_record(&args, loaded, &options, &name, &source, record)
+        }
+        None => {
+            let env = match &snippets {
+                Some(library) => library.environment(&env, None, &[]),
+                None => env,
+            };
+            render_plain(&args, env, &name, &source)
+        }
     }
 }
 
 fn render_record(
     args: &RenderArgs,
-    env: &Environment,
+    (env, snippets): (&Environment, Option<&Arc<Library>>),
     options: &RenderOptions,
     name: &str,
     source: &str,
     record_path: &Path,
 ) -> Result<Exit> {
-    let message = match requests::load(Source::from_file(name, source), env) {
+    let message = match requests::load_with(Source::from_file(name, source), env, snippets) {
         Ok(message) => message,
         Err(e) => {
             match args.format {
@@ -121,6 +144,9 @@ fn render_record(
     let text = read_input(record_path)?;
     let label = record_path.display().to_string();
     let outcome = requests::render(&message, &text, Some(&label), options);
+    if let Some(note) = super::pin_note(&message) {
+        eprintln!("{note}");
+    }
     match args.format {
         Format::Json => print_json(&outcome)?,
         Format::Text => print_text(&message, &outcome)?,
@@ -148,12 +174,17 @@ fn print_text(message: &Message, outcome: &Outcome) -> Result<()> {
             fields,
             warnings,
             sms,
+            snippets,
         } => {
             for w in warnings {
                 eprintln!("{}", warning_line(&message.name, w));
             }
             if let Some(sms) = sms {
                 eprintln!("note: sms: {sms}");
+            }
+            if !snippets.is_empty() {
+                let used: Vec<String> = snippets.iter().map(|(n, h)| format!("{n} {h}")).collect();
+                eprintln!("note: rendered with snippets {}", used.join(", "));
             }
             for (name, text) in fields {
                 if !labelled {
@@ -193,8 +224,18 @@ pub(super) fn warning_line(file: &str, w: &Warning) -> String {
             path,
             at,
             field_at,
+            file: None,
         } => format!(
             "warning[undefined_variable]: `{path}` is undefined and rendered as nothing at {file}:{at} (field {field}, {field_at})"
+        ),
+        Warning::UndefinedVariable {
+            field,
+            path,
+            at,
+            file: Some(partial),
+            ..
+        } => format!(
+            "warning[undefined_variable]: `{path}` is undefined and rendered as nothing at {partial}:{at} (field {field})"
         ),
         other => format!("warning[unknown_property]: {other}"),
     }
@@ -215,9 +256,26 @@ fn render_plain(args: &RenderArgs, mut env: Environment, name: &str, source: &st
     if args.strict {
         env.set_undefined(UndefinedPolicy::Strict);
     }
-    let result = env
-        .compile(name, source)
-        .and_then(|t| t.render_to_string(&globals));
+    let result = match env.compile(name, source) {
+        Ok(template) => template.render_to_string(&globals),
+        Err(_) if args.format == Format::Text => {
+            // Every compile error, the parser going on after each.
+            for e in env.errors(name, source) {
+                eprintln!("{e:#}\n");
+            }
+            return Ok(Exit::Failed);
+        }
+        Err(e) => Err(e),
+    };
+    if args.format == Format::Json {
+        let outcome = plain_outcome(result);
+        print_json(&outcome)?;
+        return Ok(match outcome {
+            Outcome::Rendered { .. } => Exit::Ok,
+            Outcome::Aborted { .. } => Exit::Aborted,
+            Outcome::Failed(_) => Exit::Failed,
+        });
+    }
     match result {
         Ok((text, report)) => {
             for warning in &report.warnings {
@@ -237,5 +295,43 @@ fn render_plain(args: &RenderArgs, mut env: Environment, name: &str, source: &st
             eprintln!("{e:#}");
             Ok(Exit::Failed)
         }
+    }
+}
+
+/// The outcome of a template rendered against plain globals, as `--format json` prints
+/// it: its one field is `text`, and its places are in the template.
+fn plain_outcome(result: Result<(String, Report), LiquidError>) -> Outcome {
+    match result {
+        Ok((text, report)) => match report.aborted {
+            Some(abort) => Outcome::Aborted {
+                reason: abort.reason,
+                field: "text",
+                at: abort.at,
+                field_at: abort.at,
+            },
+            None => Outcome::Rendered {
+                fields: [("text", text)].into_iter().collect(),
+                warnings: report
+                    .warnings
+                    .into_iter()
+                    .map(|w| Warning::UndefinedVariable {
+                        field: "text",
+                        path: w.path,
+                        at: w.at,
+                        field_at: w.at,
+                        file: None,
+                    })
+                    .collect(),
+                sms: None,
+                snippets: Default::default(),
+            },
+        },
+        Err(e) => Outcome::from(Failure {
+            help: e.help().map(str::to_owned),
+            field: Some("text".into()),
+            at: e.line_col(),
+            field_at: e.line_col(),
+            ..Failure::new(FailureKind::from(e.kind()), e.message())
+        }),
     }
 }

@@ -12,11 +12,13 @@ use std::sync::Arc;
 
 mod condition;
 mod lines;
+mod partials;
 #[cfg(test)]
 mod tests;
 
 pub use condition::{Guard, Literal, Operand, Term, Test};
 pub use lines::LineIndex;
+pub use partials::{Fallback, PartialArg, PartialUse};
 
 use super::ast::{
     Block, CompareOp, Comparison, Condition, Expr, Filtered, Logic, Node, Offset, Path, Segment,
@@ -143,6 +145,8 @@ pub struct Analysis {
     pub abort_tags: Vec<AbortTag>,
     /// Whether every path through the template reaches an `abort`.
     pub always_aborts: bool,
+    /// The `include`, `render` and `snippet` tags, in source order.
+    pub partials: Vec<PartialUse>,
 }
 
 impl Analysis {
@@ -316,12 +320,17 @@ impl<'s> Walker<'s> {
                 self.block(body)
             }
             Node::Partial(call) => {
-                self.tag(if call.isolated { "render" } else { "include" });
+                self.tag(match (call.snippet, call.isolated) {
+                    (true, _) => "snippet",
+                    (false, true) => "render",
+                    (false, false) => "include",
+                });
+                self.partial(call);
                 self.expr(&call.name, Usage::Other);
                 if let Some((e, _)) = &call.bound {
                     self.expr(e, Usage::Other);
                 }
-                for (_, e) in &call.args {
+                for (_, e, _) in &call.args {
                     self.expr(e, Usage::Other);
                 }
                 Flow::default()

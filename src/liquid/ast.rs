@@ -123,19 +123,26 @@ pub enum Offset {
     Continue,
 }
 
-/// An `include` or `render` call.
+/// An `include`, `render` or `snippet` call.
 #[derive(Debug)]
 pub struct PartialCall {
-    /// Whether this is `render` (isolated scope) rather than `include`.
+    /// Whether this is `render` or `snippet` (isolated scope) rather than `include`.
     pub isolated: bool,
+    /// Whether this is `snippet`: `render`'s scope, a name that may come from data, and
+    /// no snippet of that name an [`ErrorKind::MissingSnippet`](super::ErrorKind) error
+    /// unless there is a `fallback`.
+    pub snippet: bool,
     /// The partial's name.
     pub name: Expr,
+    /// `or "name"` (`snippet` only): the snippet rendered when the name has none, and
+    /// where the fallback's name is.
+    pub fallback: Option<(Arc<str>, Span)>,
     /// `with x` (false) or `for xs` (true), and the value.
     pub bound: Option<(Expr, bool)>,
     /// `as alias`.
     pub alias: Option<Arc<str>>,
-    /// Keyword arguments.
-    pub args: Vec<(Arc<str>, Expr)>,
+    /// Keyword arguments, each with where it is (`key: value`).
+    pub args: Vec<(Arc<str>, Expr, Span)>,
     /// Where the tag is.
     pub span: Span,
 }

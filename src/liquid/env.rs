@@ -13,7 +13,7 @@ use super::filters::Filters;
 use super::parser;
 use super::render::{self, Report};
 use super::resolve;
-use super::value::ObjectView;
+use super::value::{ObjectView, Value};
 
 /// Resource limits: what one compile and one render may spend. Templates and data are
 /// untrusted, so every limit has a safe default; change them on
@@ -21,8 +21,7 @@ use super::value::ObjectView;
 /// message names the limit and whose place is where it was reached (a message's
 /// outcome kind `limit_exceeded`).
 ///
-/// The render limits are one budget, checked before the work is done (see
-/// [`Budget`](super::Budget)): iterations of every kind, output bytes, the bytes of
+/// The render limits are one budget, checked before the work is done: iterations of every kind, output bytes, the bytes of
 /// every value built (a filter works out the size of what it builds before building
 /// it), partial depth, and a wall-clock deadline as the backstop. Filters run in
 /// linear time on their input.
@@ -92,11 +91,26 @@ pub enum UndefinedPolicy {
     Strict,
 }
 
-/// Where `include` and `render` find partials.
+/// Where `include`, `render` and `snippet` find partials.
 pub trait PartialLoader: Send + Sync {
     /// The source of the partial called `name`; an error of kind
     /// [`std::io::ErrorKind::NotFound`] when there is none.
     fn load(&self, name: &str) -> std::io::Result<String>;
+
+    /// The values the parameters of the partial `name` take when a `render` or
+    /// `snippet` call does not pass them. None by default.
+    fn defaults(&self, name: &str) -> Vec<(String, Value)> {
+        let _ = name;
+        Vec::new()
+    }
+
+    /// Why there is no partial called `name`, for the help line of the error of a
+    /// `snippet` tag that names it: what may have been meant (`did you mean
+    /// "amazon_pay"?`), or why a partial of that name is not available. None by default.
+    fn explain_missing(&self, name: &str) -> Option<String> {
+        let _ = name;
+        None
+    }
 }
 
 /// Partials held in memory, by name.
@@ -183,6 +197,9 @@ pub(crate) struct Parsed {
     pub root: Block,
     /// The variable names the nodes refer to by id ([`Binding::Name`](super::ast::Binding)).
     pub names: Box<[Arc<str>]>,
+    /// For a partial, the values its parameters take when a `render` or `snippet` call
+    /// does not pass them ([`PartialLoader::defaults`]).
+    pub defaults: Box<[(Arc<str>, Value)]>,
 }
 
 #[derive(Clone)]
@@ -344,27 +361,62 @@ impl Environment {
             source: Arc::from(source),
             root,
             names,
+            defaults: Box::default(),
         })
     }
 
     /// The compiled partial `name`, from the cache or the loader.
     pub(crate) fn partial(&self, name: &str) -> Result<Arc<Parsed>, Error> {
+        self.load_partial(name, false)
+    }
+
+    /// The compiled snippet `name` (a partial, from the cache or the loader); no
+    /// snippet of that name is an [`ErrorKind::MissingSnippet`] error.
+    pub(crate) fn snippet(&self, name: &str) -> Result<Arc<Parsed>, Error> {
+        self.load_partial(name, true)
+    }
+
+    fn load_partial(&self, name: &str, snippet: bool) -> Result<Arc<Parsed>, Error> {
         if let Some(found) = self.partials.read().ok().and_then(|c| c.get(name).cloned()) {
             return Ok(found);
         }
         let Some(loader) = &self.config.loader else {
-            return Err(Error::new(
-                ErrorKind::PartialNotFound,
-                format!("no partial named \"{name}\": no partial loader is configured"),
-            ));
+            return Err(if snippet {
+                Error::new(
+                    ErrorKind::MissingSnippet,
+                    format!("no snippet named \"{name}\": no snippet library is configured"),
+                )
+            } else {
+                Error::new(
+                    ErrorKind::PartialNotFound,
+                    format!("no partial named \"{name}\": no partial loader is configured"),
+                )
+            });
         };
         let source = loader.load(name).map_err(|e| {
-            Error::new(
-                ErrorKind::PartialNotFound,
-                format!("cannot load partial \"{name}\": {e}"),
-            )
+            if snippet && e.kind() == std::io::ErrorKind::NotFound {
+                let error = Error::new(
+                    ErrorKind::MissingSnippet,
+                    format!("no snippet named \"{name}\""),
+                );
+                match loader.explain_missing(name) {
+                    Some(help) => error.with_help(help),
+                    None => error,
+                }
+            } else {
+                Error::new(
+                    ErrorKind::PartialNotFound,
+                    format!("cannot load partial \"{name}\": {e}"),
+                )
+            }
         })?;
-        let parsed = Arc::new(self.parse(name, &source)?);
+        let mut parsed = self.parse(name, &source)?;
+        parsed.defaults = loader
+            .defaults(name)
+            .into_iter()
+            .map(|(k, v)| (Arc::from(k), v))
+            .collect();
+        let parsed = Arc::new(parsed);
         if let Ok(mut cache) = self.partials.write() {
             cache.insert(name.to_owned(), parsed.clone());
         }
@@ -451,4 +503,64 @@ fn unreachable_error(name: &str) -> Error {
         ErrorKind::Syntax,
         format!("template {name:?} does not parse"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A library-like loader: defaults for `card`'s `greeting`, and a suggestion for
+    /// names it lacks.
+    struct Cards;
+
+    impl PartialLoader for Cards {
+        fn load(&self, name: &str) -> std::io::Result<String> {
+            match name {
+                "card" => Ok("{{ greeting }}, {{ who }}".to_owned()),
+                _ => Err(std::io::ErrorKind::NotFound.into()),
+            }
+        }
+
+        fn defaults(&self, name: &str) -> Vec<(String, Value)> {
+            match name {
+                "card" => vec![("greeting".to_owned(), Value::str("Hello"))],
+                _ => Vec::new(),
+            }
+        }
+
+        fn explain_missing(&self, name: &str) -> Option<String> {
+            Some(format!("{name:?} is not a card; did you mean \"card\"?"))
+        }
+    }
+
+    fn render(template: &str) -> Result<(String, Report), Error> {
+        let mut env = Environment::new();
+        env.set_loader(Cards);
+        env.compile("t", template)?
+            .render_to_string(&serde_json::json!({"tag": "crad"}))
+    }
+
+    #[test]
+    fn parameters_a_call_does_not_pass_take_the_loaders_defaults() {
+        let (text, report) = render(
+            "{% render 'card', who: 'Asha' %}|{% snippet 'card', who: 'Dev', greeting: 'Hi' %}",
+        )
+        .unwrap();
+        assert_eq!(text, "Hello, Asha|Hi, Dev");
+        assert_eq!(report.partials, [Arc::from("card")], "each partial once");
+    }
+
+    #[test]
+    fn a_missing_snippet_has_the_loaders_explanation_as_help() {
+        let e = render("{% snippet tag %}").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MissingSnippet);
+        assert_eq!(e.message(), "no snippet named \"crad\"");
+        assert_eq!(
+            e.help(),
+            Some("\"crad\" is not a card; did you mean \"card\"?")
+        );
+        // `render` of a missing partial stays what it was.
+        let e = render("{% render 'crad' %}").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PartialNotFound);
+    }
 }

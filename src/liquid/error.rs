@@ -29,6 +29,9 @@ pub enum ErrorKind {
     Type,
     /// A partial that the loader cannot find.
     PartialNotFound,
+    /// A `snippet` tag named a snippet the loader does not have, and gave no fallback
+    /// (or the fallback is missing too).
+    MissingSnippet,
     /// A resource limit was reached.
     LimitExceeded,
 }
@@ -44,6 +47,7 @@ impl ErrorKind {
             ErrorKind::Filter => "filter error",
             ErrorKind::Type => "type error",
             ErrorKind::PartialNotFound => "partial not found",
+            ErrorKind::MissingSnippet => "missing snippet",
             ErrorKind::LimitExceeded => "limit exceeded",
         }
     }
@@ -59,6 +63,7 @@ impl ErrorKind {
             ErrorKind::Filter => "filter",
             ErrorKind::Type => "type",
             ErrorKind::PartialNotFound => "partial_not_found",
+            ErrorKind::MissingSnippet => "missing_snippet",
             ErrorKind::LimitExceeded => "limit_exceeded",
         }
     }
@@ -444,8 +449,14 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         _ => 2,
     };
     let mut best: Option<(usize, &'a str)> = None;
+    let mut folded = Vec::new();
     for candidate in candidates {
-        let folded = fold(candidate);
+        // Most candidates are too long or too short to be near: skip them unfolded.
+        if candidate.chars().count().abs_diff(wanted.len()) > limit + 1 {
+            continue;
+        }
+        folded.clear();
+        folded.extend(fold_chars(candidate));
         if folded.len().abs_diff(wanted.len()) > limit {
             continue;
         }
@@ -459,16 +470,21 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// A name as [`suggest`] compares it: lowercase, with `_`, `-` and space alike.
 fn fold(name: &str) -> Vec<char> {
+    fold_chars(name).collect()
+}
+
+fn fold_chars(name: &str) -> impl Iterator<Item = char> + '_ {
     name.chars()
         .flat_map(char::to_lowercase)
         .map(|c| if c == '_' || c == '-' { ' ' } else { c })
-        .collect()
 }
 
 /// The optimal-string-alignment distance between two strings, in characters: the
 /// fewest insertions, deletions, substitutions and swaps of neighbouring characters
-/// that turn one into the other (no substring edited twice).
-pub fn edit_distance(a: &str, b: &str) -> usize {
+/// that turn one into the other (no substring edited twice). [`suggest`] is what the
+/// crate uses it for.
+#[cfg(test)]
+fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     edit_distance_chars(&a, &b)

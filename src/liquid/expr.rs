@@ -228,6 +228,9 @@ pub struct ExprParser<'a, 's> {
     names: &'a Names,
     depth: usize,
     max_depth: usize,
+    /// Whether `empty` and `blank` are the special values that comparisons test for;
+    /// elsewhere they are the empty string, as in Shopify.
+    method_literals: bool,
     /// Where errors the parser goes on after are kept (an unknown filter).
     errors: &'a RefCell<Vec<Error>>,
 }
@@ -252,6 +255,7 @@ impl<'a, 's> ExprParser<'a, 's> {
             names,
             depth: 0,
             max_depth,
+            method_literals: false,
             errors,
         })
     }
@@ -456,6 +460,10 @@ impl<'a, 's> ExprParser<'a, 's> {
                 Expr::Literal(Value::Float(f))
             }
             Tok::Ident(word) => match keyword(word) {
+                Some(Value::Empty | Value::Blank) if !self.method_literals => {
+                    self.next();
+                    Expr::Literal(Value::str(""))
+                }
                 Some(value) => {
                     self.next();
                     Expr::Literal(value)
@@ -551,16 +559,25 @@ impl<'a, 's> ExprParser<'a, 's> {
         Ok(Condition { terms, ops })
     }
 
+    /// An operand of a comparison (or a `when` value): where `empty` and `blank` are
+    /// the values that `==` tests for, not the empty string.
+    pub fn operand(&mut self) -> Result<Expr, Error> {
+        let outer = std::mem::replace(&mut self.method_literals, true);
+        let expr = self.expr();
+        self.method_literals = outer;
+        expr
+    }
+
     fn comparison(&mut self) -> Result<Comparison, Error> {
         let start = self.offset();
-        let left = self.expr()?;
+        let left = self.operand()?;
         let op = match self.peek() {
             Tok::Op(op) => *op,
             Tok::Ident("contains") => CompareOp::Contains,
             _ => return Ok(Comparison::Test(left)),
         };
         self.next();
-        let right = self.expr()?;
+        let right = self.operand()?;
         Ok(Comparison::Compare(
             left,
             op,

@@ -174,8 +174,10 @@ fn verbatim_body<'s>(
                 search = found + 2;
                 continue;
             };
+            // The body is verbatim: `{% raw -%}` does not trim its start (as in Shopify);
+            // `{%- endraw %}` trims its end.
             if name == "raw" {
-                push_text(tokens, &source[start..found], *trim_next, trim_before);
+                push_text(tokens, &source[start..found], false, trim_before);
             }
             let end = source.len() - after_trimmed.len() + close_len;
             let span = Span::new(found, end);

@@ -1,10 +1,12 @@
 //! The Liquid language: our own implementation of Shopify Liquid 5, plus CleverTap's
 //! `{% abort %}` and `a.["key"]` path form. It knows nothing of promo events.
 //!
-//! The pipeline: [`lexer`] splits the source into text, output and tag tokens;
-//! `expr` and `parser` build the node tree ([`ast`]), resolving filters by name;
-//! `render` walks it with the globals. [`Environment`] owns the configuration and
-//! compiles [`Template`]s.
+//! The pipeline: `lexer` splits the source into text, output and tag tokens; `expr`
+//! and `parser` build the node tree (`ast`), resolving filters by name; `render` walks
+//! it with the globals. Those are the engine's own: the public API is the
+//! [`Environment`] and its [`Template`]s, the value model ([`Value`], [`ObjectView`]),
+//! filters ([`Filters`]), errors and static analysis ([`Template::analyze`]).
+//! [`Environment`] owns the configuration and compiles [`Template`]s.
 //!
 //! ```
 //! use promo_liquid::liquid::Environment;
@@ -18,29 +20,35 @@
 //! ```
 
 mod analysis;
-pub mod ast;
-mod budget;
+pub(crate) mod ast;
+pub(crate) mod budget;
 mod env;
 mod error;
 mod expr;
-pub mod filters;
-pub mod lexer;
+pub(crate) mod filters;
+pub(crate) mod lexer;
 mod parser;
 mod render;
 mod resolve;
-pub mod value;
+pub(crate) mod value;
 
 pub use analysis::{
-    AbortTag, Analysis, FilterUse, Guard, LineIndex, Literal, NameUse, Operand, PathPart, Term,
-    Test, Usage, Variable,
+    AbortTag, Analysis, Fallback, FilterUse, Guard, LineIndex, Literal, NameUse, Operand,
+    PartialArg, PartialUse, PathPart, Term, Test, Usage, Variable,
 };
-pub use budget::{Breach, Budget};
+pub use ast::{CompareOp, Logic};
 pub use env::{
     DirectoryLoader, Environment, Limits, MemoryLoader, PartialLoader, Template, UndefinedPolicy,
 };
 pub(crate) use error::{Annotation, Snippet};
-pub use error::{Error, ErrorKind, LineCol, Span, edit_distance, suggest};
-pub use filters::{Args, Filter, FilterError, Filters};
+pub use error::{Error, ErrorKind, LineCol, Span, suggest};
+pub use filters::{Args, Filter, FilterContext, FilterError, FilterFn, Filters};
 pub use parser::TAGS;
 pub use render::{Abort, Report, Warning};
-pub use value::{DateValue, KeyHint, ObjectView, Val, Value};
+pub use value::{DateValue, Map, ObjectView, Val, Value};
+
+/// The engine's machinery that host objects may use to be fast, with no stability
+/// promised (as minijinja's `unstable_machinery`): it may change in any release.
+pub mod unstable {
+    pub use super::value::KeyHint;
+}

@@ -32,6 +32,7 @@ pub const TAGS: &[&str] = &[
     "liquid",
     "raw",
     "render",
+    "snippet",
     "tablerow",
     "unless",
 ];
@@ -244,9 +245,9 @@ impl<'a, 's> Parser<'a, 's> {
                 });
                 let var = self.recover(var, Arc::from(""))?;
                 self.enter(span)?;
-                let (mut body, _) = self.closed_block("capture", span, &["endcapture"])?;
+                // A capture keeps its white space (`{% capture nl %}\n{% endcapture %}`).
+                let (body, _) = self.closed_block("capture", span, &["endcapture"])?;
                 self.depth -= 1;
-                strip_if_blank(&mut [&mut body]);
                 Node::Capture {
                     name: var,
                     body,
@@ -335,12 +336,11 @@ impl<'a, 's> Parser<'a, 's> {
             }
             "ifchanged" => {
                 self.enter(span)?;
-                let (mut body, _) = self.closed_block("ifchanged", span, &["endifchanged"])?;
+                let (body, _) = self.closed_block("ifchanged", span, &["endifchanged"])?;
                 self.depth -= 1;
-                strip_if_blank(&mut [&mut body]);
                 Node::IfChanged(body)
             }
-            "include" | "render" => self.partial_tag(name, args, offset, span)?,
+            "include" | "render" | "snippet" => self.partial_tag(name, args, offset, span)?,
             "break" | "continue" => {
                 let p = self.expr_parser(args, offset)?;
                 p.expect_end()?;
@@ -501,9 +501,9 @@ impl<'a, 's> Parser<'a, 's> {
         while end.name != "endcase" {
             let values = if end.name == "when" {
                 let values = self.expr_parser(end.args, end.offset).and_then(|mut p| {
-                    let mut values = vec![p.expr()?];
+                    let mut values = vec![p.operand()?];
                     while p.eat(&Tok::Comma) || p.eat_word("or") {
-                        values.push(p.expr()?);
+                        values.push(p.operand()?);
                     }
                     p.expect_end()?;
                     Ok(values)
@@ -563,11 +563,14 @@ impl<'a, 's> Parser<'a, 's> {
             otherwise = Some(self.closed_block(name, span, &[end_name])?.0);
         }
         self.depth -= 1;
-        let mut blocks = vec![&mut body];
-        if let Some(b) = otherwise.as_mut() {
-            blocks.push(b);
+        // A `tablerow` keeps the white space of its cells, as Shopify does.
+        if !tablerow {
+            let mut blocks = vec![&mut body];
+            if let Some(b) = otherwise.as_mut() {
+                blocks.push(b);
+            }
+            strip_if_blank(&mut blocks);
         }
-        strip_if_blank(&mut blocks);
         for_loop.body = body;
         for_loop.otherwise = otherwise;
         Ok(Node::For(Box::new(for_loop)))
@@ -696,19 +699,36 @@ impl<'a, 's> Parser<'a, 's> {
         offset: usize,
         span: Span,
     ) -> Result<Node, Error> {
-        let isolated = tag == "render";
+        let snippet = tag == "snippet";
         let mut p = self.expr_parser(args, offset)?;
         let name = p.expr()?;
-        if isolated && !matches!(name, Expr::Literal(_)) {
+        if tag == "render" && !matches!(name, Expr::Literal(_)) {
             return Err(syntax(
                 "\"render\" takes the partial's name as a quoted string",
                 self.source,
                 span,
-            ));
+            )
+            .with_help("for a name that comes from data, use `{% snippet name_expression %}`"));
+        }
+        let mut fallback = None;
+        if snippet && p.eat_word("or") {
+            let start = p.offset();
+            match p.next() {
+                Tok::Str(name) => fallback = Some((p.name(name), Span::new(start, p.prev_end()))),
+                _ => {
+                    return Err(syntax(
+                        "expected the fallback snippet's name as a quoted string after \"or\"",
+                        self.source,
+                        Span::new(start, p.prev_end().max(start + 1)),
+                    ));
+                }
+            }
         }
         let mut call = PartialCall {
-            isolated,
+            isolated: tag != "include",
+            snippet,
             name,
+            fallback,
             bound: None,
             alias: None,
             args: Vec::new(),
@@ -730,9 +750,12 @@ impl<'a, 's> Parser<'a, 's> {
             if p.at_end() {
                 break;
             }
+            let start = p.offset();
             let key = p.ident("a keyword argument")?;
             p.expect(&Tok::Colon, "\":\"")?;
-            call.args.push((p.name(key), p.expr()?));
+            let value = p.expr()?;
+            let span = Span::new(start, p.prev_end());
+            call.args.push((p.name(key), value, span));
         }
         Ok(Node::Partial(Box::new(call)))
     }
@@ -764,8 +787,8 @@ fn block_is_blank(block: &[Node]) -> bool {
     block.iter().all(is_blank)
 }
 
-/// Liquid drops the white space of a tag whose blocks are all blank, so that a tag
-/// that only assigns does not leave empty lines behind.
+/// Liquid drops the white space of an `if`, `unless`, `case` or `for` whose blocks are
+/// all blank, so that a tag that only assigns does not leave empty lines behind.
 fn strip_if_blank(blocks: &mut [&mut Block]) {
     if blocks.iter().all(|b| block_is_blank(b)) {
         for block in blocks {

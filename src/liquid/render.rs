@@ -37,6 +37,9 @@ pub struct Report {
     pub aborted: Option<Abort>,
     /// Undefined paths that were output (lenient policy), once per place.
     pub warnings: Vec<Warning>,
+    /// The partials the render used (`include`, `render`, `snippet`), each once, in
+    /// the order first used.
+    pub partials: Vec<Arc<str>>,
 }
 
 /// An `{% abort %}` that ended a render.
@@ -120,6 +123,10 @@ struct Shared<'e> {
     /// so evaluating them never calls a filter.
     arg_buf: Vec<Value>,
     kwarg_buf: Vec<(Arc<str>, Value)>,
+    /// The partials used so far, each once ([`Report::partials`]).
+    used: Vec<Arc<str>>,
+    /// The partials being rendered, outermost first: what a depth error names.
+    open: Vec<Arc<str>>,
 }
 
 /// The variables of one scope (a render, or the partial of a `render` tag) and the
@@ -192,6 +199,8 @@ pub(crate) fn render(
         hosts: RefCell::default(),
         arg_buf: Vec::new(),
         kwarg_buf: Vec::new(),
+        used: Vec::new(),
+        open: Vec::new(),
     };
     let mut renderer = Renderer::new(globals, 0);
     let frame = Frame::owner(parsed);
@@ -199,17 +208,19 @@ pub(crate) fn render(
     // The common report is written where it is returned, from constants: moving a
     // report (or an `Abort`, even `None`) that was just written word by word stalls
     // the loads that copy it, which cost more than the rest of a small render.
-    if result.is_ok() && shared.warnings.is_empty() {
+    if result.is_ok() && shared.warnings.is_empty() && shared.used.is_empty() {
         return Ok(Report::default());
     }
-    report(result, shared.warnings, parsed)
+    report(result, shared.warnings, shared.used, parsed)
 }
 
-/// The report of a render that output undefined paths or aborted, or its error.
+/// The report of a render that output undefined paths, used partials or aborted, or
+/// its error.
 #[inline(never)]
 fn report(
     result: Result<Flow>,
     warnings: Warnings,
+    partials: Vec<Arc<str>>,
     parsed: &Parsed,
 ) -> std::result::Result<Report, Error> {
     let aborted = match result {
@@ -222,6 +233,7 @@ fn report(
     Ok(Report {
         aborted,
         warnings: warnings.finish(),
+        partials,
     })
 }
 
@@ -297,7 +309,11 @@ impl<'g> Renderer<'g> {
                 }
                 Node::Output(filtered) => self.output(sh, fr, filtered, out)?,
                 Node::Assign { name, value, id } => {
-                    let value = self.filtered(sh, fr, value)?.0;
+                    let value = match self.filtered(sh, fr, value)?.0 {
+                        // Outside a comparison `empty` and `blank` are the empty string.
+                        Val::Owned(Value::Empty | Value::Blank) => Val::Owned(Value::str("")),
+                        value => value,
+                    };
                     self.assign(fr, *id, name, value);
                 }
                 _ => match self.node(sh, fr, node, out)? {
@@ -397,12 +413,15 @@ impl<'g> Renderer<'g> {
                     kind: SinkKind::Capture(limit),
                 };
                 let span = *span;
-                let (captured, _) = self.render_aside(sh, fr, body, sink, span)?;
+                // A `break` or `continue` inside ends the capture and goes on to the
+                // loop around it, with what was captured so far assigned.
+                let (captured, flow) = self.render_aside(sh, fr, body, sink, span)?;
                 sh.cx
                     .budget
                     .reserve(captured.len())
                     .map_err(|b| breach(fr.tpl, span, b))?;
                 self.assign(fr, *id, name, Val::Owned(Value::from(captured)));
+                return Ok(flow);
             }
             Node::Counter { name, step } => {
                 let counters = &mut self.rare().counters;

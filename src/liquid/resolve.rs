@@ -140,7 +140,7 @@ impl Resolver {
                 if let Some((e, _)) = &mut call.bound {
                     self.expr(e);
                 }
-                for (_, e) in &mut call.args {
+                for (_, e, _) in &mut call.args {
                     self.expr(e);
                 }
             }

@@ -14,6 +14,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use indexmap::IndexMap;
 
+mod inspect;
+use inspect::{write_object, write_object_within};
+
 /// An object: string keys in insertion order, hashed with foldhash (fast, and seeded
 /// per process so that keys from data cannot be chosen to collide).
 pub type Map = IndexMap<String, Value, foldhash::fast::RandomState>;
@@ -243,8 +246,11 @@ impl Value {
     pub fn liquid_eq(&self, other: &Value) -> bool {
         use Value::*;
         match (self, other) {
-            (Blank, Blank) | (Empty, Empty) => true,
-            (Blank, Empty) | (Empty, Blank) => false,
+            // `empty == empty` is false in Shopify (neither literal is empty or blank
+            // itself); only values are.
+            (Blank | Empty, Blank | Empty) => false,
+            // A Ruby range has no `empty?`: Shopify never finds one empty or blank.
+            (Blank | Empty, Range(..)) | (Range(..), Blank | Empty) => false,
             (Blank, v) | (v, Blank) => v.is_blank(),
             (Empty, v) | (v, Empty) => v.is_empty(),
             (Nil, Nil) => true,
@@ -294,15 +300,24 @@ impl Value {
     pub fn contains(&self, needle: &Value) -> bool {
         match self {
             Value::Str(s) => match needle {
-                Value::Nil | Value::Empty | Value::Blank => false,
+                Value::Nil => false,
+                // As in Shopify, `empty` and `blank` are the empty string here.
+                Value::Empty | Value::Blank => true,
                 Value::Str(n) => s.contains(&**n),
                 // A needle whose text is longer than the string is not in it: its
                 // text (an array's may be huge) is built only up to that length.
+                // Shopify looks for an array's Ruby text (`["a"]`).
+                Value::Array(_) => {
+                    inspect::inspect_within(needle, s.len()).is_some_and(|n| s.contains(&n))
+                }
                 n => n.to_text_within(s.len()).is_some_and(|n| s.contains(&n)),
             },
-            // As in Shopify, `contains nil` and `contains false` are always false.
+            // As in Shopify, `contains nil`, `contains false` (and `contains empty`,
+            // which looks for the literal itself) are always false.
             Value::Array(items) => {
-                needle.is_truthy() && items.iter().any(|item| item.liquid_eq(needle))
+                needle.is_truthy()
+                    && !matches!(needle, Value::Empty | Value::Blank)
+                    && items.iter().any(|item| item.liquid_eq(needle))
             }
             Value::Range(a, b) => match needle {
                 Value::Int(n) => (a..=b).contains(&n),
@@ -398,71 +413,6 @@ fn push_within(out: &mut String, s: &str, cap: usize) -> bool {
     }
     out.push_str(s);
     true
-}
-
-/// Counts the bytes written through it.
-struct Count(usize);
-
-impl std::fmt::Write for Count {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0 += s.len();
-        Ok(())
-    }
-}
-
-/// [`write_object`], each piece measured before it is written.
-fn write_object_within(map: &Map, out: &mut String, cap: usize) -> bool {
-    // `{:?}` escapes: measure the quoted form without building it.
-    let quoted = |s: &str, out: &mut String| {
-        let mut count = Count(0);
-        let _ = write!(count, "{s:?}");
-        if out.len().saturating_add(count.0) > cap {
-            return false;
-        }
-        let _ = write!(out, "{s:?}");
-        true
-    };
-    out.push('{');
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        if !quoted(k, out) {
-            return false;
-        }
-        out.push_str("=>");
-        let fits = match v {
-            Value::Str(s) => quoted(s, out),
-            Value::Nil => {
-                out.push_str("nil");
-                true
-            }
-            other => other.write_within(out, cap),
-        };
-        if !fits || out.len() > cap {
-            return false;
-        }
-    }
-    out.push('}');
-    out.len() <= cap
-}
-
-fn write_object(map: &Map, out: &mut String) {
-    out.push('{');
-    for (i, (k, v)) in map.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        let _ = write!(out, "{k:?}=>");
-        match v {
-            Value::Str(s) => {
-                let _ = write!(out, "{:?}", &**s);
-            }
-            Value::Nil => out.push_str("nil"),
-            other => other.write_to(out),
-        }
-    }
-    out.push('}');
 }
 
 impl From<&str> for Value {

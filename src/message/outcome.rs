@@ -7,6 +7,7 @@
 //!
 //! ```json
 //! {"outcome": "rendered", "fields": {"body": "..."}, "warnings": [], "sms": {"encoding": "GSM-7", "characters": 40, "units": 40, "segments": 1, "forced_by": []}}
+//! {"outcome": "rendered", "fields": {"body": "..."}, "warnings": [], "snippets": {"amazon_pay": "5f1c0e7b9a2d4c61"}}
 //! {"outcome": "aborted", "reason": "no points moved", "field": "title", "at": {"line": 6, "col": 10}, "field_at": {"line": 1, "col": 1}}
 //! {"outcome": "failed", "kind": "unknown_filter", "message": "unknown filter \"upcse\"", "help": "did you mean \"upcase\"?", "field": "body", "at": {"line": 6, "col": 20}, "field_at": {"line": 1, "col": 13}}
 //! {"outcome": "failed", "kind": "payload_too_large", "message": "...", "apns_bytes": 5301, "fcm_bytes": 5312, "limit": 4096}
@@ -14,7 +15,8 @@
 //!
 //! Positions: `at` is the line and column in the file the author edits (the message
 //! file; for a bare template, the template), `field_at` the line and column inside the
-//! field's template. `sms` is in every rendered SMS outcome.
+//! field's template. `sms` is in every rendered SMS outcome; `snippets` in every
+//! rendered outcome that used snippets of a library (name and content hash).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -75,6 +77,9 @@ pub enum FailureKind {
     Type,
     /// A partial that cannot be found.
     PartialNotFound,
+    /// A `snippet` tag named a snippet the library does not have (or that is not for
+    /// this message's channel or event), and the message gave no fallback.
+    MissingSnippet,
     /// A render limit was reached.
     LimitExceeded,
     /// A push payload (APNs or FCM) is over the limit.
@@ -87,7 +92,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// Every kind.
-    pub const ALL: [FailureKind; 18] = [
+    pub const ALL: [FailureKind; 19] = [
         FailureKind::LineTooLong,
         FailureKind::InvalidUtf8,
         FailureKind::InvalidJson,
@@ -102,6 +107,7 @@ impl FailureKind {
         FailureKind::Filter,
         FailureKind::Type,
         FailureKind::PartialNotFound,
+        FailureKind::MissingSnippet,
         FailureKind::LimitExceeded,
         FailureKind::PayloadTooLarge,
         FailureKind::TooManySegments,
@@ -125,6 +131,7 @@ impl FailureKind {
             FailureKind::Filter => "filter",
             FailureKind::Type => "type",
             FailureKind::PartialNotFound => "partial_not_found",
+            FailureKind::MissingSnippet => "missing_snippet",
             FailureKind::LimitExceeded => "limit_exceeded",
             FailureKind::PayloadTooLarge => "payload_too_large",
             FailureKind::TooManySegments => "too_many_segments",
@@ -143,6 +150,7 @@ impl From<ErrorKind> for FailureKind {
             ErrorKind::Filter => FailureKind::Filter,
             ErrorKind::Type => FailureKind::Type,
             ErrorKind::PartialNotFound => FailureKind::PartialNotFound,
+            ErrorKind::MissingSnippet => FailureKind::MissingSnippet,
             ErrorKind::LimitExceeded => FailureKind::LimitExceeded,
         }
     }
@@ -305,6 +313,11 @@ pub enum Warning {
         at: LineCol,
         /// Where, in the field's template.
         field_at: LineCol,
+        /// The file of the snippet (or partial) the path is in, when it is in one:
+        /// then `at` and `field_at` are its line and column there.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
+        file: Option<Arc<str>>,
     },
     /// A record key that is not in the schema but is close to a schema name: kept as
     /// a custom property, and probably meant for the property suggested.
@@ -324,9 +337,20 @@ impl fmt::Display for Warning {
                 path,
                 at,
                 field_at,
+                file: None,
             } => write!(
                 f,
                 "`{path}` is undefined and rendered as nothing at {at} (field {field}, {field_at})"
+            ),
+            Warning::UndefinedVariable {
+                field,
+                path,
+                at,
+                file: Some(file),
+                ..
+            } => write!(
+                f,
+                "`{path}` is undefined and rendered as nothing at {file}:{at} (field {field})"
             ),
             Warning::UnknownProperty {
                 property,
@@ -340,7 +364,8 @@ impl fmt::Display for Warning {
 }
 
 /// What became of one record: rendered, aborted or failed. Serializes as the JSON object
-/// every front end prints (see the [module docs](self)).
+/// every front end prints: `{"outcome": "rendered" | "aborted" | "failed", ...}` (the
+/// README's Outcomes section has them all).
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
@@ -355,6 +380,11 @@ pub enum Outcome {
         /// For an SMS: its encoding, length and segments (what it is billed as).
         #[serde(skip_serializing_if = "Option::is_none")]
         sms: Option<SmsCheck>,
+        /// The snippets the render used, by name, with their content hashes (see
+        /// [`crate::snippets`]); absent when it used none.
+        #[serde(skip_serializing_if = "IndexMap::is_empty")]
+        #[schema(value_type = std::collections::HashMap<String, String>)]
+        snippets: IndexMap<Arc<str>, Arc<str>>,
     },
     /// A field reached `{% abort %}`: the message is not to be sent.
     Aborted {
@@ -410,6 +440,7 @@ impl fmt::Display for Outcome {
                 fields,
                 warnings,
                 sms,
+                snippets,
             } => {
                 for (name, text) in fields {
                     if text.contains('\n') {
@@ -423,6 +454,11 @@ impl fmt::Display for Outcome {
                 }
                 if let Some(sms) = sms {
                     writeln!(f, "sms: {sms}")?;
+                }
+                if !snippets.is_empty() {
+                    let used: Vec<String> =
+                        snippets.iter().map(|(n, h)| format!("{n} {h}")).collect();
+                    writeln!(f, "snippets: {}", used.join(", "))?;
                 }
                 for w in warnings {
                     writeln!(f, "warning: {w}")?;
@@ -469,6 +505,7 @@ mod tests {
             ErrorKind::Filter,
             ErrorKind::Type,
             ErrorKind::PartialNotFound,
+            ErrorKind::MissingSnippet,
             ErrorKind::LimitExceeded,
         ] {
             assert_eq!(FailureKind::from(kind).as_str(), kind.code());

@@ -120,6 +120,11 @@ pub struct WorkerArgs {
     /// Accept records that lack properties their event requires (a partial feed).
     #[arg(long)]
     allow_missing: bool,
+    /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
+    /// sidecars) that `render` and `snippet` tags name. Default: the `snippets/`
+    /// directory beside the message, when there is one.
+    #[arg(long, value_name = "DIR")]
+    snippets: Option<std::path::PathBuf>,
 }
 
 /// What the three stages share.
@@ -158,6 +163,8 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         deadline: args.deadline.0,
         allow_missing: args.allow_missing,
     };
+    let env = messages::environment(&settings, args.now);
+    let snippets = super::snippets_for(args.snippets.as_deref(), &args.message, &env)?;
     let messages = Messages::load(Load {
         path: &args.message,
         message_field: args.message_field.as_deref(),
@@ -166,7 +173,8 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
             max_line_bytes: args.max_line_bytes,
             ..BatchOptions::default()
         },
-        env: messages::environment(&settings, args.now),
+        env,
+        snippets,
         max_segments: usize::from(args.max_segments),
     })?;
     let client = redis::Client::open(args.redis.as_str())

@@ -183,3 +183,59 @@ fn line_index_agrees_with_line_col_of() {
         );
     }
 }
+
+#[test]
+fn partial_tags_are_listed_with_their_names_arguments_and_places() {
+    let a = analyze(
+        "{% render 'card', who: 'Asha', n: Event.Points %}\n\
+         {% for o in orders %}{% snippet Event[\"Code Snippet Name\"] or \"generic\", item: o %}{% endfor %}\n\
+         {% if false %}{% include 'old' with x as y %}{% endif %}",
+    );
+    let [render, snippet, include] = &a.partials[..] else {
+        panic!("{:?}", a.partials)
+    };
+    assert_eq!(
+        (render.tag, render.name.as_deref()),
+        ("render", Some("card"))
+    );
+    assert_eq!(render.at, LineCol { line: 1, col: 1 });
+    let args: Vec<(&str, &Operand, LineCol)> = render
+        .args
+        .iter()
+        .map(|a| (a.name.as_str(), &a.value, a.at))
+        .collect();
+    assert_eq!(
+        args,
+        [
+            (
+                "who",
+                &Operand::Literal(Literal::Str("Asha".into())),
+                LineCol { line: 1, col: 19 }
+            ),
+            (
+                "n",
+                &Operand::Global(vec![
+                    PathPart::Key("Event".into()),
+                    PathPart::Key("Points".into())
+                ]),
+                LineCol { line: 1, col: 32 }
+            ),
+        ]
+    );
+    assert_eq!((snippet.tag, snippet.name.as_deref()), ("snippet", None));
+    assert_eq!(snippet.name_text, "Event[\"Code Snippet Name\"]");
+    assert_eq!(
+        snippet.source,
+        Operand::Global(vec![
+            PathPart::Key("Event".into()),
+            PathPart::Key("Code Snippet Name".into())
+        ])
+    );
+    let fallback = snippet.fallback.as_ref().unwrap();
+    assert_eq!(fallback.name, "generic");
+    assert_eq!(fallback.at, LineCol { line: 2, col: 63 });
+    assert_eq!(snippet.args[0].value, Operand::Other, "a loop variable");
+    assert!(snippet.reachable);
+    assert_eq!(include.args[0].name, "y");
+    assert!(!include.reachable);
+}

@@ -374,6 +374,12 @@ enum Lookup {
 
 fn lookup(item: &Value, property: &Value) -> Lookup {
     match (item, property) {
+        // Ruby indexes with a float's integer part (`"abc"[1.5]` is `"b"`).
+        (Value::Str(_) | Value::Int(_) | Value::Array(_) | Value::Range(..), Value::Float(f))
+            if f.is_finite() =>
+        {
+            lookup(item, &Value::Int(*f as i64))
+        }
         (Value::Object(map), Value::Str(key)) => {
             Lookup::Found(map.get(&**key).cloned().unwrap_or_default())
         }

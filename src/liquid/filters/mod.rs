@@ -65,7 +65,7 @@ impl Args<'_> {
 /// A filter that builds a string or an array pays for it before building it:
 /// [`FilterContext::check_string`], [`FilterContext::check_items`] and
 /// [`FilterContext::text`] check the size limits and draw on the render's
-/// [`Budget`]; a filter that works long on its input without building much reports it
+/// budget; a filter that works long on its input without building much reports it
 /// with [`FilterContext::work`], so that the render's deadline is checked.
 #[derive(Clone, Debug)]
 pub struct FilterContext {

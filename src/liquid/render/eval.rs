@@ -200,8 +200,19 @@ impl<'g> Renderer<'g> {
             Expr::Literal(v) => Val::Owned(v.clone()),
             Expr::Path(path) => self.lookup(sh, fr, path)?.into_val(),
             Expr::Range(start, end, span) => {
-                let start = self.operand(sh, fr, start)?.range_bound();
-                let end = self.operand(sh, fr, end)?.range_bound();
+                let bound = |e: &Expr| -> Result<i64> {
+                    let got = self.operand(sh, fr, e)?;
+                    got.range_bound().ok_or_else(|| {
+                        let found = got.as_value().map_or("object", Value::type_name);
+                        error_at(
+                            fr.tpl,
+                            expr_span(e).unwrap_or(*span),
+                            ErrorKind::Type,
+                            format!("a range's ends must be integers, found {found}"),
+                        )
+                    })
+                };
+                let (start, end) = (bound(start)?, bound(end)?);
                 let limit = sh.config.limits.max_range_size;
                 if range_len(start, end) > limit {
                     return Err(error_at(
@@ -408,17 +419,21 @@ impl<'g> Renderer<'g> {
             .map_err(|b| breach(fr.tpl, span, b))
     }
 
+    /// Evaluates a condition as Shopify does: from the left, stopping at the first
+    /// false term of an `and` or true term of an `or`, so that a term after it is not
+    /// evaluated (and cannot fail). Terms group from the right, so this is the value of
+    /// `a and (b or (c ...))`.
     pub(super) fn condition(&self, sh: &Shared<'_>, fr: &Frame<'_>, c: &Condition) -> Result<bool> {
-        let last = c.terms.len() - 1;
-        let mut result = self.comparison(sh, fr, &c.terms[last])?;
-        for i in (0..last).rev() {
-            let left = self.comparison(sh, fr, &c.terms[i])?;
-            result = match c.ops[i] {
-                Logic::And => left && result,
-                Logic::Or => left || result,
-            };
+        for (i, term) in c.terms.iter().enumerate() {
+            let truth = self.comparison(sh, fr, term)?;
+            match c.ops.get(i) {
+                None => return Ok(truth),
+                Some(Logic::And) if !truth => return Ok(false),
+                Some(Logic::Or) if truth => return Ok(true),
+                Some(_) => {}
+            }
         }
-        Ok(result)
+        Ok(false)
     }
 
     fn comparison(&self, sh: &Shared<'_>, fr: &Frame<'_>, c: &Comparison) -> Result<bool> {
@@ -459,8 +474,16 @@ impl<'g> Renderer<'g> {
             CompareOp::Ne => !left.liquid_eq(&right),
             CompareOp::Contains => left.contains(&right),
             _ => {
-                let is_special = |v: &Value| matches!(v, Value::Nil | Value::Empty | Value::Blank);
-                if is_special(&left) || is_special(&right) {
+                // Only numbers, strings and dates have an order; anything compared with
+                // nil, a boolean, an array, an object or a range is not less, greater
+                // or equal, as in Shopify (whose values of those types have no `<`).
+                let ordered = |v: &Value| {
+                    matches!(
+                        v,
+                        Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Date(_)
+                    )
+                };
+                if !ordered(&left) || !ordered(&right) {
                     return Ok(false);
                 }
                 let Some(order) = left.liquid_cmp(&right) else {
@@ -485,6 +508,9 @@ impl<'g> Renderer<'g> {
         })
     }
 
+    /// A loop's `limit`, `offset` or `cols`; `None` for nil in a `for`. `lenient` reads it as
+    /// Ruby's `to_i` does (`tablerow`: `"3 rows"` is 3, `"x"` is 0), otherwise the text
+    /// must be an integer (`for`). Floats are truncated.
     pub(super) fn integer_arg(
         &self,
         sh: &Shared<'_>,
@@ -492,16 +518,21 @@ impl<'g> Renderer<'g> {
         expr: &Expr,
         what: &str,
         tag: Span,
-    ) -> Result<i64> {
+        lenient: bool,
+    ) -> Result<Option<i64>> {
         let value = self.eval(sh, fr, expr)?;
         let value = self.owned_val(sh, fr, &value, expr_span(expr).unwrap_or(tag))?;
         let n = match &value {
+            // `tablerow` reads nil as 0 (`limit: nil` is no cells); `for` ignores it.
+            Value::Nil if lenient => Some(0),
+            Value::Nil => return Ok(None),
             Value::Int(i) => Some(*i),
             Value::Float(f) if f.is_finite() => Some(*f as i64),
+            Value::Str(s) if lenient => Some(ruby_to_i(s)),
             Value::Str(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
-        n.ok_or_else(|| {
+        n.map(Some).ok_or_else(|| {
             let span = expr_span(expr).unwrap_or(tag);
             error_at(
                 fr.tpl,
@@ -515,6 +546,31 @@ impl<'g> Renderer<'g> {
             )
         })
     }
+}
+
+/// Ruby's `String#to_i`: the integer the text starts with (after white space, with an
+/// optional sign, `_` allowed between digits), 0 when there is none; saturating.
+pub(super) fn ruby_to_i(s: &str) -> i64 {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut n: i64 = 0;
+    let mut last_digit = false;
+    for b in digits.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                let d = i64::from(b - b'0');
+                n = n.saturating_mul(10).saturating_add(d);
+                last_digit = true;
+            }
+            b'_' if last_digit => last_digit = false,
+            _ => break,
+        }
+    }
+    if negative { -n } else { n }
 }
 
 /// The result of `default` or `size` on host data (a borrowed string, date, array or
@@ -642,12 +698,12 @@ impl<'r, 'g> Got<'r, 'g> {
         }
     }
 
-    /// A range bound: a number, or a string that reads as one; 0 otherwise (host data
-    /// is not copied to find that out).
-    fn range_bound(&self) -> i64 {
+    /// A range bound (see [`to_range_bound`]); `None` for anything but numbers,
+    /// strings and nil (host data is not copied to find that out).
+    fn range_bound(&self) -> Option<i64> {
         match self.as_str() {
-            Some(s) => to_range_bound(&Value::str(s)),
-            None => self.as_value().map_or(0, to_range_bound),
+            Some(s) => Some(ruby_to_i(s)),
+            None => self.as_value().and_then(to_range_bound),
         }
     }
 
@@ -733,23 +789,15 @@ fn val_str<'v>(v: &'v Val<'_>) -> Option<&'v str> {
     }
 }
 
-fn to_range_bound(v: &Value) -> i64 {
+/// A range end as Shopify reads it: integers as they are, strings and nil by Ruby's
+/// `to_i` (`"3 items"` is 3, nil is 0), floats truncated; `None` for anything else.
+fn to_range_bound(v: &Value) -> Option<i64> {
     match v {
-        Value::Int(i) => *i,
-        Value::Float(f) if f.is_finite() => *f as i64,
-        Value::Str(s) => {
-            let s = s.trim();
-            s.parse::<i64>()
-                .ok()
-                .or_else(|| {
-                    s.parse::<f64>()
-                        .ok()
-                        .filter(|f| f.is_finite())
-                        .map(|f| f as i64)
-                })
-                .unwrap_or(0)
-        }
-        _ => 0,
+        Value::Int(i) => Some(*i),
+        Value::Float(f) if f.is_finite() => Some(*f as i64),
+        Value::Str(s) => Some(ruby_to_i(s)),
+        Value::Nil | Value::Empty | Value::Blank => Some(0),
+        _ => None,
     }
 }
 

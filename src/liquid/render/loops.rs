@@ -5,11 +5,11 @@ use std::sync::Arc;
 use super::super::ast::{ForLoop, Offset, PartialCall};
 use super::super::budget;
 use super::super::env::Parsed;
-use super::super::error::{ErrorKind, Span};
+use super::super::error::{Error, ErrorKind, Span};
 use super::super::value::{Borrowed, Map, ObjectView, Val, Value, range_len};
 use super::scope::Frame;
 use super::spend::breach;
-use super::{Flow, LoopState, Renderer, Result, Shared, Stop, error_at, expr_span};
+use super::{Flow, LoopState, Renderer, Result, Shared, Stop, error_at};
 
 impl<'g> Renderer<'g> {
     pub(super) fn for_loop(
@@ -20,23 +20,39 @@ impl<'g> Renderer<'g> {
         out: &mut String,
     ) -> Result<Flow> {
         let collection = self.eval(sh, fr, &f.collection)?;
+        // A `tablerow` over nil (or false) writes no table at all.
+        if f.tablerow && !collection.is_truthy() {
+            return Ok(Flow::Normal);
+        }
         let items = self.items(sh, fr, collection, f.span)?;
         let total = items.len();
+        // `tablerow` reads its numbers as Ruby's `to_i` does (nil is 0), `for` as
+        // Ruby's `Integer()` (nil means no limit and no offset), as in Shopify.
+        let lenient = f.tablerow;
         let from = match &f.offset {
             None => 0,
             Some(Offset::Continue) => self
                 .offsets
                 .iter()
                 .find(|(n, _)| *n == f.name)
-                .map_or(0, |(_, o)| *o),
-            Some(Offset::Expr(e)) => self.integer_arg(sh, fr, e, "offset", f.span)?.max(0) as usize,
+                .map_or(0, |(_, o)| *o as i64),
+            Some(Offset::Expr(e)) => self
+                .integer_arg(sh, fr, e, "offset", f.span, lenient)?
+                .unwrap_or(0),
         };
-        let from = from.min(total);
-        let to = match &f.limit {
-            None => total,
-            Some(e) => {
-                let limit = self.integer_arg(sh, fr, e, "limit", f.span)?.max(0) as usize;
-                from.saturating_add(limit).min(total)
+        let limit = match &f.limit {
+            None => None,
+            Some(e) => self.integer_arg(sh, fr, e, "limit", f.span, lenient)?,
+        };
+        // A string is one item, whatever the offset and limit (Shopify's
+        // `slice_collection` returns it whole).
+        // The limit counts from the offset as given, so a negative offset shortens it.
+        let (from, to) = match items {
+            Items::One(_) => (0, total),
+            _ => {
+                let clamp = |n: i64| n.clamp(0, total as i64) as usize;
+                let to = limit.map_or(total, |n| clamp(from.saturating_add(n)));
+                (clamp(from).min(to), to)
             }
         };
         if !f.tablerow {
@@ -47,20 +63,15 @@ impl<'g> Renderer<'g> {
         }
         let length = to - from;
         if f.tablerow {
+            // No `cols` is one row, its last cell `col_last` (as Golden Liquid wants);
+            // `cols` of 0 or less (nil is 0) is one row with no last column, as Shopify
+            // renders it.
             let cols = match &f.cols {
                 None => length.max(1),
-                Some(e) => {
-                    let cols = self.integer_arg(sh, fr, e, "cols", f.span)?;
-                    if cols <= 0 {
-                        return Err(error_at(
-                            fr.tpl,
-                            expr_span(e).unwrap_or(f.span),
-                            ErrorKind::Type,
-                            format!("`cols` must be at least 1, found {cols}"),
-                        ));
-                    }
-                    cols as usize
-                }
+                Some(e) => match self.integer_arg(sh, fr, e, "cols", f.span, true)? {
+                    Some(n) if n > 0 => n as usize,
+                    _ => usize::MAX,
+                },
             };
             return self.tablerow(sh, fr, f, &items, from, length, cols, out);
         }
@@ -153,13 +164,14 @@ impl<'g> Renderer<'g> {
                 break;
             }
             let (col0, row) = (i % cols, i / cols + 1);
+            let shown_cols = if cols == usize::MAX { 0 } else { cols as i64 };
             let col_last = col0 + 1 == cols || i + 1 == length;
             let mut info = Map::default();
             let fields: [(&str, Value); 12] = [
                 ("col", Value::Int(col0 as i64 + 1)),
                 ("col0", Value::Int(col0 as i64)),
                 ("col_first", Value::Bool(col0 == 0)),
-                ("col_last", Value::Bool(col0 + 1 == cols)),
+                ("col_last", Value::Bool(col0 as i64 + 1 == shown_cols)),
                 ("first", Value::Bool(i == 0)),
                 ("index", Value::Int(i as i64 + 1)),
                 ("index0", Value::Int(i as i64)),
@@ -233,28 +245,44 @@ impl<'g> Renderer<'g> {
         let tpl = fr.tpl;
         let name = self.eval(sh, fr, &call.name)?;
         let name = self.owned_val(sh, fr, &name, call.span)?;
-        let Value::Str(name) = name else {
-            return Err(error_at(
-                tpl,
-                call.span,
-                ErrorKind::Type,
-                format!("partial name must be a string, found {}", name.type_name()),
-            ));
+        let name = match name {
+            Value::Str(name) => name,
+            // A snippet's name comes from data: a number names it by its text, and
+            // nothing names no snippet (then the fallback, if any).
+            Value::Int(_) | Value::Float(_) if call.snippet => Arc::from(name.to_text()),
+            Value::Nil | Value::Empty | Value::Blank if call.snippet => Arc::from(""),
+            _ => {
+                return Err(error_at(
+                    tpl,
+                    call.span,
+                    ErrorKind::Type,
+                    format!("partial name must be a string, found {}", name.type_name()),
+                ));
+            }
         };
         let limit = sh.config.limits.max_partial_depth;
         if self.partial_depth >= limit {
-            return Err(error_at(
-                tpl,
-                call.span,
-                ErrorKind::LimitExceeded,
+            let message = if call.snippet {
+                let chain: Vec<&str> = sh.open.iter().map(|n| &**n).chain([&*name]).collect();
+                format!(
+                    "snippets nested deeper than the limit of {limit}: {}",
+                    chain.join(" → ")
+                )
+            } else {
                 format!(
                     "partials nested deeper than the limit of {limit} (does \"{name}\" include itself?)"
-                ),
-            ));
+                )
+            };
+            return Err(error_at(tpl, call.span, ErrorKind::LimitExceeded, message));
         }
-        let partial = sh.env.partial(&name).map_err(|e| {
-            Stop::from(e.with_span(&tpl.source, call.span).with_template(&tpl.name))
-        })?;
+        let partial = match call.snippet {
+            true => self.snippet(sh, call, &name),
+            false => sh.env.partial(&name),
+        }
+        .map_err(|e| Stop::from(e.with_span(&tpl.source, call.span).with_template(&tpl.name)))?;
+        if !sh.used.contains(&partial.name) {
+            sh.used.push(partial.name.clone());
+        }
         // A partial render is an iteration, so that partials that render themselves
         // several times cannot multiply up to their depth limit. Loading it (parsing
         // it, the first time) is work as long as its source.
@@ -264,17 +292,71 @@ impl<'g> Renderer<'g> {
             .tick(budget::ticks_for(partial.source.len()))
             .map_err(|b| breach(tpl, call.span, b))?;
         let mut args = Vec::with_capacity(call.args.len());
-        for (k, e) in &call.args {
+        for (k, e, _) in &call.args {
             args.push((k.clone(), self.eval(sh, fr, e)?));
         }
-        let var: Arc<str> = call.alias.clone().unwrap_or_else(|| Arc::from(&*name));
+        let var: Arc<str> = call.alias.clone().unwrap_or_else(|| partial.name.clone());
+        sh.open.push(partial.name.clone());
+        let result = self.render_partial(sh, fr, call, &partial, var, args, out);
+        sh.open.pop();
+        result
+    }
+
+    /// The snippet `name`, or the call's fallback when there is no snippet of that name.
+    fn snippet(
+        &self,
+        sh: &Shared<'_>,
+        call: &PartialCall,
+        name: &str,
+    ) -> std::result::Result<Arc<Parsed>, Error> {
+        let found = if name.is_empty() {
+            Err(Error::new(
+                ErrorKind::MissingSnippet,
+                "no snippet named \"\": the snippet's name is empty (does the record lack the property it comes from?)",
+            ))
+        } else {
+            sh.env.snippet(name)
+        };
+        match (found, &call.fallback) {
+            (Err(e), Some((fallback, _))) if e.kind() == ErrorKind::MissingSnippet => {
+                sh.env.snippet(fallback).map_err(|f| {
+                    if f.kind() != ErrorKind::MissingSnippet {
+                        return f;
+                    }
+                    let error = Error::new(
+                        ErrorKind::MissingSnippet,
+                        format!("no snippet named \"{name}\", nor its fallback \"{fallback}\""),
+                    );
+                    match e.help().or(f.help()) {
+                        Some(help) => error.with_help(help.to_owned()),
+                        None => error,
+                    }
+                })
+            }
+            (found, _) => found,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn render_partial(
+        &mut self,
+        sh: &mut Shared<'_>,
+        fr: &Frame<'_>,
+        call: &PartialCall,
+        partial: &Arc<Parsed>,
+        var: Arc<str>,
+        args: Vec<(Arc<str>, Val<'g>)>,
+        out: &mut String,
+    ) -> Result<Flow> {
+        let tpl = fr.tpl;
+        let name = &partial.name;
         let bound = match &call.bound {
             Some((e, is_for)) => Some((self.eval(sh, fr, e)?, *is_for)),
-            None if !call.isolated => self.by_name(fr, &name).map(|v| (v, false)),
+            None if !call.isolated => self.by_name(fr, name).map(|v| (v, false)),
             None => None,
         };
         if call.isolated {
-            self.render_isolated(sh, &partial, var, bound, args, out, (tpl, call.span))?;
+            self.render_isolated(sh, partial, var, bound, args, out, (tpl, call.span))?;
             return Ok(Flow::Normal);
         }
         // `include` shares this renderer's variables; an array bound with `with` or
@@ -282,12 +364,12 @@ impl<'g> Renderer<'g> {
         let base = self.stack.len();
         self.stack.extend(args);
         self.partial_depth += 1;
-        let map = self.include_map(fr.owner, &partial);
+        let map = self.include_map(fr.owner, partial);
         let result = match bound {
             Some((value, _)) if is_list(&value) => {
                 let items = Items::new(value);
                 self.stack.push((var, Val::Owned(Value::Nil)));
-                let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
+                let inner = fr.include(partial, map, self.stack.len(), self.loops.len());
                 let mut flow = Ok(Flow::Normal);
                 for i in 0..items.len() {
                     // The first item's render was counted with the call.
@@ -308,11 +390,11 @@ impl<'g> Renderer<'g> {
             }
             Some((value, _)) => {
                 self.stack.push((var, value));
-                let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
+                let inner = fr.include(partial, map, self.stack.len(), self.loops.len());
                 self.nested(sh, &inner, &partial.root, out, call.span)
             }
             None => {
-                let inner = fr.include(&partial, map, self.stack.len(), self.loops.len());
+                let inner = fr.include(partial, map, self.stack.len(), self.loops.len());
                 self.nested(sh, &inner, &partial.root, out, call.span)
             }
         };
@@ -338,11 +420,20 @@ impl<'g> Renderer<'g> {
         child.depth = self.depth;
         let frame = Frame::owner(partial);
         let owner = &*partial.names;
+        // Parameters the call does not pass take their defaults.
+        for (name, value) in partial.defaults.iter() {
+            let passed = args.iter().any(|(n, _)| n == name) || (bound.is_some() && *name == var);
+            if !passed {
+                child.assign_named(owner, name, Val::Owned(value.clone()));
+            }
+        }
         for (name, value) in args {
             child.assign_named(owner, &name, value);
         }
         match bound {
-            Some((value, true)) if is_list(&value) => {
+            // As Shopify: `for` renders once per item of anything enumerable (an array,
+            // a range, an object's `[key, value]` pairs), even none.
+            Some((value, true)) if is_enumerable(&value) => {
                 let items = Items::new(value);
                 let length = items.len();
                 let name: Arc<str> = Arc::from(format!("{var}-{}", partial.name));
@@ -433,6 +524,18 @@ fn is_list(value: &Val<'_>) -> bool {
     match value {
         Val::Owned(Value::Array(_)) | Val::Borrowed(Borrowed::Value(Value::Array(_))) => true,
         Val::Borrowed(Borrowed::Object(o)) => o.is_array(),
+        _ => false,
+    }
+}
+
+/// Whether `render ... for` iterates the value (Ruby's `each` and `count`).
+fn is_enumerable(value: &Val<'_>) -> bool {
+    match value {
+        Val::Owned(v) => matches!(v, Value::Array(_) | Value::Object(_) | Value::Range(..)),
+        Val::Borrowed(Borrowed::Value(v)) => {
+            matches!(v, Value::Array(_) | Value::Object(_) | Value::Range(..))
+        }
+        Val::Borrowed(Borrowed::Object(_)) => true,
         _ => false,
     }
 }
