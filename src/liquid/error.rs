@@ -357,8 +357,10 @@ impl<'a> Snippet<'a> {
 }
 
 impl Snippet<'_> {
-    /// The most characters of a line a report shows.
-    const MAX_CHARS: usize = 120;
+    /// The longest line a report shows whole, in characters.
+    const MAX_CHARS: usize = 200;
+    /// How many characters of a longer line it shows on each side of the place.
+    const CONTEXT: usize = 60;
 
     /// The line as shown, the carets' column in it (from 0) and their width: a long
     /// line (a whole template on one line) is cut to a window around the place, with
@@ -370,8 +372,8 @@ impl Snippet<'_> {
             return (self.line.to_owned(), col, self.width);
         }
         let width = self.width.min(Self::MAX_CHARS / 2);
-        let start = col.saturating_sub(Self::MAX_CHARS / 4);
-        let end = (col + width + Self::MAX_CHARS / 4).min(len);
+        let start = col.saturating_sub(Self::CONTEXT);
+        let end = (col + width + Self::CONTEXT).min(len);
         let mut shown: String = if start > 0 {
             "...".into()
         } else {
@@ -588,16 +590,16 @@ mod tests {
             .with_span(&source, Span::at(start, 5));
         let shown = format!("{err:#}");
         let lines: Vec<&str> = shown.lines().collect();
-        // 30 characters before the place and 30 after its end, `...` where cut.
+        // 60 characters before the place and 60 after its end, `...` where cut.
         assert_eq!(
             lines[3],
             format!(
                 "1 | ...{}{{{{ x | upcse }}}}{}...",
-                "a".repeat(23),
-                "b".repeat(27)
+                "a".repeat(53),
+                "b".repeat(57)
             )
         );
-        assert_eq!(lines[4], format!("  | {}^^^^^", " ".repeat(3 + 30)));
+        assert_eq!(lines[4], format!("  | {}^^^^^", " ".repeat(3 + 60)));
         assert!(shown.len() < 400, "{shown}");
     }
 
