@@ -22,7 +22,8 @@
 //! 2. [`promo`]: the event schema, input records, the Liquid view of a record and the
 //!    personalization filters.
 //! 3. [`message`]: campaign messages (fields for a channel), their outcomes, and the
-//!    channel checks ([`message::channel`]: push payload sizes, SMS encoding and segments).
+//!    channel checks ([`message::channel`]: push payload sizes, SMS encoding and segments);
+//!    beside it [`snippets`], the snippet library messages render named snippets from.
 //! 4. [`batch`]: the send-time pipeline, NDJSON records in and one outcome per record
 //!    out, in order, on all cores.
 //! 5. [`lint`]: static checks of messages against the schema, and previews with sample
@@ -36,6 +37,7 @@ pub mod liquid;
 pub mod message;
 pub mod promo;
 pub mod requests;
+pub mod snippets;
 
 /// The IANA time zones ([`promo::Settings::time_zone`] takes one), re-exported so that
 /// a user of the library needs no other dependency: `promo_liquid::chrono_tz::Asia::Kolkata`,

@@ -17,6 +17,8 @@
 //! assert_eq!(requests::to_json(&outcome), "{\n  \"outcome\": \"rendered\",\n  \"fields\": {\n    \"text\": \"+5\"\n  },\n  \"warnings\": []\n}\n");
 //! ```
 
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
@@ -27,6 +29,7 @@ use crate::message::{Channel, Failure, Message, MessageError, Outcome, Rules};
 use crate::promo::record::{Record, RecordError};
 use crate::promo::schema::{EventKind, PROPERTIES, Property};
 use crate::promo::{self, Settings};
+use crate::snippets::Library;
 
 /// How to render: the account's settings, the channel rules and, for previews and
 /// tests, the moment `now` stands for.
@@ -87,9 +90,19 @@ impl<'a> Source<'a> {
 /// Compiles a message or template. One that does not load gives every record the
 /// outcome [`load_failure`] makes of its error.
 pub fn load(source: Source<'_>, env: &Environment) -> Result<Message, MessageError> {
+    load_with(source, env, None)
+}
+
+/// Compiles a message or template as [`load`] does, its templates rendering the
+/// snippets of `snippets` (the front end's `--snippets DIR`, loaded once).
+pub fn load_with(
+    source: Source<'_>,
+    env: &Environment,
+    snippets: Option<&Arc<Library>>,
+) -> Result<Message, MessageError> {
     match source {
-        Source::Message { name, text } => Message::from_toml(name, text, env),
-        Source::Template { name, text } => Message::from_template(name, text, env),
+        Source::Message { name, text } => Message::from_toml_with(name, text, env, snippets),
+        Source::Template { name, text } => Message::from_template_with(name, text, env, snippets),
     }
 }
 
@@ -178,12 +191,28 @@ pub fn lint_capped(
     env: &Environment,
     cap: usize,
 ) -> LintReport {
+    lint_with(files, events, env, None, cap)
+}
+
+/// Lints files as [`lint_capped`] does, and the snippets they name against
+/// `snippets`.
+pub fn lint_with(
+    files: &[Source<'_>],
+    events: &[EventKind],
+    env: &Environment,
+    snippets: Option<&Arc<Library>>,
+    cap: usize,
+) -> LintReport {
     let files: Vec<FileReport> = files
         .iter()
         .map(|&file| {
             let (name, mut diagnostics) = match file {
-                Source::Message { name, text } => (name, lint::lint_message(text, env)),
-                Source::Template { name, text } => (name, lint::lint_template(text, events, env)),
+                Source::Message { name, text } => {
+                    (name, lint::lint_message_with(text, env, snippets))
+                }
+                Source::Template { name, text } => {
+                    (name, lint::lint_template_with(text, events, env, snippets))
+                }
             };
             let (errors, warnings) = lint::count(&diagnostics);
             let omitted = diagnostics.len().saturating_sub(cap);
@@ -202,6 +231,29 @@ pub fn lint_capped(
         warnings: files.iter().map(|f| f.warnings).sum(),
         files,
     }
+}
+
+/// The problems of a snippet library (`Library::read`) as lint reports, one for each
+/// file that has some, in file order.
+pub fn lint_library(problems: &[crate::snippets::Problem]) -> Vec<FileReport> {
+    let mut files: Vec<FileReport> = Vec::new();
+    for p in problems {
+        let d = lint::library_problem(p);
+        match files.iter_mut().find(|f| f.file == p.file) {
+            Some(file) => file.diagnostics.push(d),
+            None => files.push(FileReport {
+                file: p.file.clone(),
+                diagnostics: vec![d],
+                omitted: 0,
+                errors: 0,
+                warnings: 0,
+            }),
+        }
+    }
+    for file in &mut files {
+        (file.errors, file.warnings) = lint::count(&file.diagnostics);
+    }
+    files
 }
 
 /// A message rendered for samples (or one record), with the channel checks.
@@ -245,10 +297,10 @@ pub fn preview(
     };
     let previews = match record {
         Some((label, text)) => vec![one(label.to_owned(), text, true)],
-        None => preview::samples(message, now, settings.time_zone)
+        None => preview::with_snippets(message, preview::samples(message, now, settings.time_zone))
             .into_iter()
             .map(|sample| {
-                let label = format!("{}: {}", sample.event.name(), sample.kind.label());
+                let label = sample.label();
                 let mut preview = one(label, &sample.record.to_string(), false);
                 preview.record = Some(sample.record);
                 preview

@@ -95,6 +95,7 @@ pub fn write_line(
             fields,
             warnings: Vec::new(),
             sms: None,
+            snippets: IndexMap::new(),
         },
     };
     line.write_json(out);

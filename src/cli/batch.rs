@@ -62,6 +62,10 @@ pub struct BatchArgs {
     /// Accept records that lack properties their event requires (a partial feed).
     #[arg(long)]
     allow_missing: bool,
+    /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
+    /// sidecars) that `render` and `snippet` tags name.
+    #[arg(long, value_name = "DIR")]
+    snippets: Option<PathBuf>,
 }
 
 /// Large buffers, so that reading and writing cost few system calls.
@@ -126,10 +130,16 @@ fn load_message(args: &BatchArgs, settings: &Settings) -> Result<Message> {
     if let Some(now) = args.now {
         env.set_now(now);
     }
+    let snippets = super::load_snippets(args.snippets.as_deref(), &env)?;
     let source = read_input(&args.message)?;
     let name = args.message.display().to_string();
     // Every problem of the message, placed in its file, as rustc prints its errors.
-    Message::load(&name, &source, &env).map_err(|e| super::Reported(e.report()).into())
+    let message = Message::load_with(&name, &source, &env, snippets.as_ref())
+        .map_err(|e| super::Reported(e.report()))?;
+    if let Some(note) = super::pin_note(&message) {
+        eprintln!("{note}");
+    }
+    Ok(message)
 }
 
 type Input = Box<dyn BufRead + Send>;

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -10,6 +11,7 @@ use super::{Exit, read_input};
 use promo_liquid::lint;
 use promo_liquid::promo::{self, Settings, schema::EventKind};
 use promo_liquid::requests::{self, Source};
+use promo_liquid::snippets::Library;
 
 /// How `lint` prints its findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -40,6 +42,10 @@ pub struct LintArgs {
     /// List at most this many findings a file; the rest are counted.
     #[arg(long, value_name = "N", default_value_t = lint::MAX_FINDINGS)]
     max_findings: usize,
+    /// The snippet library the files' `render` and `snippet` tags name: its own
+    /// problems are reported too, in its files.
+    #[arg(long, value_name = "DIR")]
+    snippets: Option<PathBuf>,
 }
 
 /// Runs `lint`.
@@ -55,16 +61,32 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         .map(|path| Ok((display_name(path), read_input(path)?)))
         .collect::<Result<Vec<_>>>()?;
     let env = promo::environment(&Settings::default());
+    let (snippets, library_problems) = match &args.snippets {
+        Some(dir) => {
+            let (library, problems) = Library::read(dir, &env).context("--snippets")?;
+            (Some(Arc::new(library)), problems)
+        }
+        None => (None, Vec::new()),
+    };
     let files: Vec<Source> = sources
         .iter()
         .map(|(f, s)| Source::from_file(f, s))
         .collect();
-    let report = requests::lint_capped(&files, &events, &env, args.max_findings);
+    let mut report =
+        requests::lint_with(&files, &events, &env, snippets.as_ref(), args.max_findings);
+    let library_reports = requests::lint_library(&library_problems);
+    report.errors += library_reports.iter().map(|f| f.errors).sum::<usize>();
     let (errors, warnings) = (report.errors, report.warnings);
     let mut stdout = std::io::stdout().lock();
     match args.format {
-        Format::Json => stdout.write_all(requests::to_json(&report).as_bytes())?,
+        Format::Json => {
+            report.files.splice(0..0, library_reports);
+            stdout.write_all(requests::to_json(&report).as_bytes())?
+        }
         Format::Text => {
+            for problem in &library_problems {
+                writeln!(stdout, "{}", problem.report())?;
+            }
             for (file, (_, source)) in report.files.iter().zip(&sources) {
                 write!(
                     stdout,

@@ -4,10 +4,13 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
+use promo_liquid::liquid::Environment;
+use promo_liquid::snippets::{Library, LibraryError};
 
 pub mod batch;
 pub mod filters;
@@ -92,4 +95,25 @@ pub fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
     DateTime::parse_from_rfc3339(text).map_err(|e| {
         format!("{text:?} is not an RFC 3339 time such as 2026-10-30T09:00:00+05:30: {e}")
     })
+}
+
+/// The snippet library of `--snippets DIR`, loaded once and checked with `env`'s
+/// filters. A library with problems is a usage error that reports every one of them,
+/// placed in its files; `None` without the flag.
+pub fn load_snippets(dir: Option<&Path>, env: &Environment) -> Result<Option<Arc<Library>>> {
+    let Some(dir) = dir else {
+        return Ok(None);
+    };
+    match Library::load(dir, env) {
+        Ok(library) => Ok(Some(Arc::new(library))),
+        Err(e @ LibraryError::Problems(_)) => Err(Reported(e.report()).into()),
+        Err(e) => Err(anyhow::Error::new(e).context("--snippets")),
+    }
+}
+
+/// The snippet pin as `render` and `batch` print it on standard error.
+pub fn pin_note(message: &promo_liquid::message::Message) -> Option<String> {
+    message
+        .snippet_pin()
+        .map(|pin| format!("note: snippets {pin}"))
 }

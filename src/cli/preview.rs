@@ -44,6 +44,10 @@ pub struct PreviewArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// The snippet library the message's `render` and `snippet` tags name. A name
+    /// from the record is previewed with each snippet it can pick.
+    #[arg(long, value_name = "DIR")]
+    snippets: Option<PathBuf>,
 }
 
 /// Runs `preview`.
@@ -60,10 +64,11 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
         now: Some(now),
         ..RenderOptions::default()
     });
+    let snippets = super::load_snippets(args.snippets.as_deref(), &env)?;
     let name = args.message.display().to_string();
     let source = read_input(&args.message)?;
     let source = Source::from_file(&name, &source);
-    let mut message = match requests::load(source, &env) {
+    let mut message = match requests::load_with(source, &env, snippets.as_ref()) {
         Ok(message) => message,
         Err(e) if args.format == Format::Json => {
             let report = requests::preview_failure(source, requests::load_failure(&e));
@@ -120,7 +125,10 @@ fn print(message: &Message, report: &PreviewReport, format: Format) -> Result<()
 fn print_outcome(out: &mut impl Write, message: &Message, outcome: &Outcome) -> Result<()> {
     match outcome {
         Outcome::Rendered {
-            fields, warnings, ..
+            fields,
+            warnings,
+            snippets,
+            ..
         } => {
             for (name, text) in fields {
                 if text.contains('\n') {
@@ -131,6 +139,10 @@ fn print_outcome(out: &mut impl Write, message: &Message, outcome: &Outcome) -> 
                 } else {
                     writeln!(out, "{name}: {text}")?;
                 }
+            }
+            if !snippets.is_empty() {
+                let used: Vec<String> = snippets.iter().map(|(n, h)| format!("{n} {h}")).collect();
+                writeln!(out, "snippets: {}", used.join(", "))?;
             }
             for w in warnings {
                 writeln!(out, "{}", super::render::warning_line(&message.name, w))?;

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
@@ -16,6 +17,7 @@ use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
 use promo_liquid::message::{Failure, FailureKind, Message, Outcome, Rules, Warning};
 use promo_liquid::promo::Settings;
 use promo_liquid::requests::{self, RenderOptions, Source};
+use promo_liquid::snippets::Library;
 
 /// How `render` prints its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -39,8 +41,12 @@ pub struct RenderArgs {
     #[arg(long)]
     data: Option<PathBuf>,
     /// The directory `include` and `render` read partials from.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "snippets")]
     partials: Option<PathBuf>,
+    /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
+    /// sidecars) that `render` and `snippet` tags name.
+    #[arg(long, value_name = "DIR")]
+    snippets: Option<PathBuf>,
     /// Fail when an undefined value is output without a `default`.
     #[arg(long)]
     strict: bool,
@@ -84,6 +90,7 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
     if let Some(dir) = &args.partials {
         env.set_loader(DirectoryLoader::new(dir));
     }
+    let snippets = super::load_snippets(args.snippets.as_deref(), &env)?;
     let name = if args.template == Path::new("-") {
         "<stdin>".to_owned()
     } else {
@@ -97,20 +104,29 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
     }
     let source = read_input(&args.template)?;
     match &args.record {
-        Some(record) => render_record(&args, &env, &options, &name, &source, record),
-        None => render_plain(&args, env, &name, &source),
+        Some(record) => {
+            let loaded = (&env, snippets.as_ref());
+            render_record(&args, loaded, &options, &name, &source, record)
+        }
+        None => {
+            let env = match &snippets {
+                Some(library) => library.environment(&env, None, &[]),
+                None => env,
+            };
+            render_plain(&args, env, &name, &source)
+        }
     }
 }
 
 fn render_record(
     args: &RenderArgs,
-    env: &Environment,
+    (env, snippets): (&Environment, Option<&Arc<Library>>),
     options: &RenderOptions,
     name: &str,
     source: &str,
     record_path: &Path,
 ) -> Result<Exit> {
-    let message = match requests::load(Source::from_file(name, source), env) {
+    let message = match requests::load_with(Source::from_file(name, source), env, snippets) {
         Ok(message) => message,
         Err(e) => {
             match args.format {
@@ -123,6 +139,9 @@ fn render_record(
     let text = read_input(record_path)?;
     let label = record_path.display().to_string();
     let outcome = requests::render(&message, &text, Some(&label), options);
+    if let Some(note) = super::pin_note(&message) {
+        eprintln!("{note}");
+    }
     match args.format {
         Format::Json => print_json(&outcome)?,
         Format::Text => print_text(&message, &outcome)?,
@@ -150,12 +169,17 @@ fn print_text(message: &Message, outcome: &Outcome) -> Result<()> {
             fields,
             warnings,
             sms,
+            snippets,
         } => {
             for w in warnings {
                 eprintln!("{}", warning_line(&message.name, w));
             }
             if let Some(sms) = sms {
                 eprintln!("note: sms: {sms}");
+            }
+            if !snippets.is_empty() {
+                let used: Vec<String> = snippets.iter().map(|(n, h)| format!("{n} {h}")).collect();
+                eprintln!("note: rendered with snippets {}", used.join(", "));
             }
             for (name, text) in fields {
                 if !labelled {
@@ -283,6 +307,7 @@ fn plain_outcome(result: Result<(String, Report), LiquidError>) -> Outcome {
                     })
                     .collect(),
                 sms: None,
+                snippets: Default::default(),
             },
         },
         Err(e) => Outcome::from(Failure {

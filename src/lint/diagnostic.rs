@@ -47,6 +47,27 @@ pub enum Code {
     UnreachableAbort,
     /// Warning: every path through a template reaches an `abort`.
     AlwaysAborts,
+    /// Error: a snippet named literally that the library does not have, or a name
+    /// from data that can pick no snippet.
+    MissingSnippet,
+    /// Error: a snippet for other channels, or an HTML snippet in a plain-text channel.
+    SnippetChannel,
+    /// Error: a snippet for other events; a warning when it is for only some of the
+    /// message's events.
+    SnippetEvent,
+    /// Error: a required parameter of a snippet that the call does not pass.
+    MissingParam,
+    /// Error: an argument no snippet the call can render takes.
+    UnknownParam,
+    /// Error: an argument of the wrong type for the snippet's parameter.
+    ParamType,
+    /// Error: snippets that nest deeper than the library's limit.
+    SnippetDepth,
+    /// Note: the snippets a name from data can pick.
+    ReachableSnippets,
+    /// Error: a problem of the snippet library itself (a snippet that does not
+    /// compile, reads an undeclared parameter, or a sidecar that does not read).
+    SnippetLibrary,
 }
 
 impl Code {
@@ -68,6 +89,15 @@ impl Code {
             Code::TextAsNumber => "text_as_number",
             Code::UnreachableAbort => "unreachable_abort",
             Code::AlwaysAborts => "always_aborts",
+            Code::MissingSnippet => "missing_snippet",
+            Code::SnippetChannel => "snippet_channel",
+            Code::SnippetEvent => "snippet_event",
+            Code::MissingParam => "missing_param",
+            Code::UnknownParam => "unknown_param",
+            Code::ParamType => "param_type",
+            Code::SnippetDepth => "snippet_depth",
+            Code::ReachableSnippets => "reachable_snippets",
+            Code::SnippetLibrary => "snippet_library",
         }
     }
 
@@ -81,7 +111,16 @@ impl Code {
             | Code::TemplateError
             | Code::UnknownGlobal
             | Code::UnknownProperty
-            | Code::NotOnEvent => Severity::Error,
+            | Code::NotOnEvent
+            | Code::MissingSnippet
+            | Code::SnippetChannel
+            | Code::SnippetEvent
+            | Code::MissingParam
+            | Code::UnknownParam
+            | Code::ParamType
+            | Code::SnippetDepth
+            | Code::SnippetLibrary => Severity::Error,
+            Code::ReachableSnippets => Severity::Note,
             Code::CustomProperty
             | Code::MaybeMissing
             | Code::ProfileWithoutDefault
@@ -176,13 +215,15 @@ impl Diagnostic {
     }
 }
 
-/// How many errors and warnings `diagnostics` hold.
+/// How many errors and warnings `diagnostics` hold (notes are neither).
 pub fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    (errors, diagnostics.len() - errors)
+    let of = |severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    (of(Severity::Error), of(Severity::Warning))
 }
 
 /// The diagnostics of the file called `name` with text `source`, as rustc prints its

@@ -47,8 +47,14 @@ mod checks;
 mod diagnostic;
 mod facts;
 pub mod preview;
+mod snippets;
 
 pub use diagnostic::{Code, Diagnostic, Severity, count, render};
+pub use snippets::library_problem;
+
+use std::sync::Arc;
+
+use crate::snippets::Library;
 
 use crate::liquid::{Environment, Template};
 use crate::message::FailureKind;
@@ -63,8 +69,28 @@ pub const MAX_FINDINGS: usize = 100;
 /// checks that depend on the event are skipped). Spans are in `source`. A template that
 /// does not compile gets every compile error (the parser goes on after each).
 pub fn lint_template(source: &str, events: &[EventKind], env: &Environment) -> Vec<Diagnostic> {
+    lint_template_with(source, events, env, None)
+}
+
+/// Lints a bare template as [`lint_template`] does, and the snippets it names against
+/// `snippets` (see [`crate::snippets`] for the checks).
+pub fn lint_template_with(
+    source: &str,
+    events: &[EventKind],
+    env: &Environment,
+    snippets: Option<&Arc<Library>>,
+) -> Vec<Diagnostic> {
+    let with_snippets = snippets.map(|l| l.environment(env, None, events));
+    let env = with_snippets.as_ref().unwrap_or(env);
     match env.compile("template", source) {
-        Ok(template) => lint_compiled(&template, events),
+        Ok(template) => {
+            let mut found = lint_compiled(&template, events);
+            if let Some(library) = snippets {
+                found.extend(snippets::check(library, &template.analyze(), None, events));
+                sort(&mut found);
+            }
+            found
+        }
         Err(e) => {
             let mut errors = env.errors("template", source);
             if errors.is_empty() {
@@ -90,14 +116,35 @@ pub fn lint_compiled(template: &Template, events: &[EventKind]) -> Vec<Diagnosti
 /// names correctly. Spans are in `text`: a finding in a field points at its place
 /// inside the field's string.
 pub fn lint_message(text: &str, env: &Environment) -> Vec<Diagnostic> {
-    let loaded = file::load("message", text, env);
+    lint_message_with(text, env, None)
+}
+
+/// Lints a message file as [`lint_message`] does, and the snippets its fields name
+/// against `snippets`: every literal name exists, fits the message's channel and
+/// events and is passed what it needs; for a name from data, a note lists the snippets
+/// it can pick and each is checked (see [`crate::snippets`]).
+pub fn lint_message_with(
+    text: &str,
+    env: &Environment,
+    snippets: Option<&Arc<Library>>,
+) -> Vec<Diagnostic> {
+    let loaded = file::load("message", text, env, snippets);
     let mut out: Vec<Diagnostic> = loaded.problems.iter().map(problem).collect();
     for field in &loaded.fields {
         let Ok(template) = &field.compiled else {
             continue;
         };
         let mut found = Vec::new();
-        checks::check(&template.analyze(), &loaded.events, &mut found);
+        let analysis = template.analyze();
+        checks::check(&analysis, &loaded.events, &mut found);
+        if let Some(library) = snippets {
+            found.extend(snippets::check(
+                library,
+                &analysis,
+                loaded.channel,
+                &loaded.events,
+            ));
+        }
         for mut d in found {
             d.field = Some(field.name.clone());
             d.field_at = d.at;

@@ -16,11 +16,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
-use crate::liquid::{PathPart, Usage};
+use crate::liquid::{Operand, PathPart, Usage};
 use crate::message::channel::{self, ChannelReport};
 use crate::message::{Message, Outcome};
 use crate::promo::record::Record;
-use crate::promo::schema::{DataType, EventKind, Presence, Property};
+use crate::promo::schema::{self, DataType, EventKind, Presence, Property};
 
 /// Which sample record of an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,6 +73,20 @@ pub struct Sample {
     pub kind: SampleKind,
     /// The record, as an input line would give it.
     pub record: Json,
+    /// The snippet a name from the record picks, for the samples made to render the
+    /// message with each snippet it can reach ([`with_snippets`]).
+    pub snippet: Option<String>,
+}
+
+impl Sample {
+    /// What the sample is, for people: `CT Coupon Rewarded: all properties`, or
+    /// `CT Partner Voucher Rewarded: snippet amazon_pay`.
+    pub fn label(&self) -> String {
+        match &self.snippet {
+            Some(name) => format!("{}: snippet {name}", self.event.name()),
+            None => format!("{}: {}", self.event.name(), self.kind.label()),
+        }
+    }
 }
 
 /// The sample records for `message`: four per event (every event, for a bare
@@ -126,8 +140,76 @@ pub fn samples(message: &Message, now: DateTime<FixedOffset>, zone: Tz) -> Vec<S
                     "evtData": data,
                     "profileData": profile_data,
                 }),
+                snippet: None,
             });
         }
+    }
+    out
+}
+
+/// The samples of a message whose templates take a snippet's name from the record
+/// (`{% snippet Event["Code Snippet Name"] %}`) made to render with the snippets of
+/// its library: each sample names the first snippet the name can pick (by name), and
+/// one more sample per snippet it can pick (every property set) names that snippet, so
+/// that the preview shows the message with each. Other messages' samples are returned
+/// as they are.
+pub fn with_snippets(message: &Message, samples: Vec<Sample>) -> Vec<Sample> {
+    let Some(library) = message.snippet_library() else {
+        return samples;
+    };
+    // Where in a record the names come from: `Event` properties and `Profile` fields.
+    let mut sources: Vec<(&'static str, String)> = Vec::new();
+    for field in &message.fields {
+        for call in field.template.analyze().partials {
+            let Operand::Global(path) = &call.source else {
+                continue;
+            };
+            let [PathPart::Key(root), PathPart::Key(key)] = path.as_slice() else {
+                continue;
+            };
+            let part = match root.as_str() {
+                "Event" => "evtData",
+                "Profile" => "profileData",
+                _ => continue,
+            };
+            let key = match (part, schema::lookup(key)) {
+                ("evtData", Some(id)) => id.property().name.to_owned(),
+                _ => key.clone(),
+            };
+            if !sources.contains(&(part, key.clone())) {
+                sources.push((part, key));
+            }
+        }
+    }
+    if sources.is_empty() {
+        return samples;
+    }
+    let name = |sample: &mut Sample, snippet: &str| {
+        for (part, key) in &sources {
+            if let Some(Json::Object(map)) = sample.record.get_mut(*part) {
+                map.insert(key.clone(), json!(snippet));
+            }
+        }
+    };
+    let mut out = Vec::new();
+    for mut sample in samples {
+        let reachable = library.reachable(message.channel, &[sample.event]);
+        let Some(first) = reachable.first() else {
+            out.push(sample);
+            continue;
+        };
+        name(&mut sample, first.name());
+        let mut each = Vec::new();
+        if sample.kind == SampleKind::AllProperties {
+            for snippet in &reachable {
+                let mut one = sample.clone();
+                name(&mut one, snippet.name());
+                one.snippet = Some(snippet.name().to_owned());
+                each.push(one);
+            }
+        }
+        out.push(sample);
+        out.extend(each);
     }
     out
 }

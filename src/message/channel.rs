@@ -180,6 +180,9 @@ pub(crate) fn enforce(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// For information: what a check found, with nothing wrong (the snippets a name
+    /// from data can pick).
+    Note,
     /// Worth knowing; nothing is wrong.
     Warning,
     /// The message cannot be sent as it is.
@@ -187,11 +190,12 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// `error` or `warning`.
+    /// `error`, `warning` or `note`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::liquid::{
     suggest,
 };
 use crate::promo::schema::EventKind;
+use crate::snippets::Library;
 
 /// One problem of a message file: what, where (in the file, and in the field's
 /// template when it is in one) and how to fix it.
@@ -102,8 +103,14 @@ pub(crate) struct Loaded {
 
 const KEYS: [&str; 4] = ["event", "events", "channel", "fields"];
 
-/// Reads the message file `text` called `name`, compiling its fields with `env`.
-pub(crate) fn load(name: &str, text: &str, env: &Environment) -> Loaded {
+/// Reads the message file `text` called `name`, compiling its fields with `env` (and
+/// `snippets` as their partial loader, seen from the message's channel and events).
+pub(crate) fn load(
+    name: &str,
+    text: &str,
+    env: &Environment,
+    snippets: Option<&Arc<Library>>,
+) -> Loaded {
     let file = Arc::new(SourceFile::new(name, text));
     let mut loaded = Loaded {
         file: file.clone(),
@@ -137,7 +144,8 @@ pub(crate) fn load(name: &str, text: &str, env: &Environment) -> Loaded {
     }
     loaded.read_channel(root.get("channel"));
     loaded.read_events(root.get("event"), root.get("events"));
-    loaded.read_fields(root.get("fields"), env);
+    let with_snippets = snippets.map(|l| l.environment(env, loaded.channel, &loaded.events));
+    loaded.read_fields(root.get("fields"), with_snippets.as_ref().unwrap_or(env));
     loaded
         .problems
         .sort_by_key(|p| p.span.map_or(0, |s| s.start));
@@ -739,7 +747,7 @@ mod tests {
     }
 
     fn problems(text: &str) -> Vec<Problem> {
-        load("m.toml", text, &Environment::new()).problems
+        load("m.toml", text, &Environment::new(), None).problems
     }
 
     #[test]

@@ -20,12 +20,15 @@
 
 use std::borrow::Cow;
 use std::fmt;
+
+use indexmap::IndexMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::liquid::{Environment, Error as LiquidError, LineCol, Span, Template};
 use crate::promo::record::Record;
 use crate::promo::schema::{self, EventKind};
+use crate::snippets::{self as snippet_lib, FindingKind, Library, Pin};
 
 pub mod channel;
 pub(crate) mod file;
@@ -162,6 +165,8 @@ pub struct Message {
     /// The channel rules rendered messages are held to.
     pub rules: Rules,
     file: Arc<SourceFile>,
+    /// The snippet library it was loaded with, and the snippets it can reach.
+    snippets: Option<(Arc<Library>, Pin)>,
 }
 
 /// Why a message could not be loaded: every problem of the file, each placed in it.
@@ -237,7 +242,25 @@ impl std::error::Error for MessageError {}
 impl Message {
     /// Loads a message from the text of a TOML message file called `name`.
     pub fn from_toml(name: &str, text: &str, env: &Environment) -> Result<Message, MessageError> {
-        let loaded = file::load(name, text, env);
+        Message::from_toml_with(name, text, env, None)
+    }
+
+    /// Loads a message file as [`Message::from_toml`] does, its templates rendering
+    /// the snippets of `snippets` (see [`crate::snippets`]): a snippet it names
+    /// literally must exist, fit its channel and events and be passed what it needs, or
+    /// the message does not load.
+    pub fn from_toml_with(
+        name: &str,
+        text: &str,
+        env: &Environment,
+        snippets: Option<&Arc<Library>>,
+    ) -> Result<Message, MessageError> {
+        let mut loaded = file::load(name, text, env, snippets);
+        if loaded.problems.is_empty() {
+            if let Some(library) = snippets {
+                loaded.problems = snippet_problems(&loaded, library);
+            }
+        }
         if !loaded.problems.is_empty() {
             return Err(MessageError {
                 file: loaded.file,
@@ -270,6 +293,12 @@ impl Message {
                 })
             })
             .collect();
+        let fields: Vec<Field> = fields;
+        let snippets = snippets.map(|library| {
+            let analyses: Vec<_> = fields.iter().map(|f| f.template.analyze()).collect();
+            let pin = library.pin(&analyses, Some(channel), &loaded.events);
+            (library.clone(), pin)
+        });
         Ok(Message {
             name: loaded.file.name.clone(),
             events: loaded.events,
@@ -277,15 +306,27 @@ impl Message {
             fields,
             rules: Rules::default(),
             file: loaded.file,
+            snippets,
         })
     }
 
     /// Loads a message file (`.toml`), or a bare Liquid template (any other name).
     pub fn load(name: &str, text: &str, env: &Environment) -> Result<Message, MessageError> {
+        Message::load_with(name, text, env, None)
+    }
+
+    /// Loads a message file or a bare template as [`Message::load`] does, rendering the
+    /// snippets of `snippets`.
+    pub fn load_with(
+        name: &str,
+        text: &str,
+        env: &Environment,
+        snippets: Option<&Arc<Library>>,
+    ) -> Result<Message, MessageError> {
         if name.ends_with(".toml") {
-            Message::from_toml(name, text, env)
+            Message::from_toml_with(name, text, env, snippets)
         } else {
-            Message::from_template(name, text, env)
+            Message::from_template_with(name, text, env, snippets)
         }
     }
 
@@ -295,7 +336,20 @@ impl Message {
         source: &str,
         env: &Environment,
     ) -> Result<Message, MessageError> {
+        Message::from_template_with(name, source, env, None)
+    }
+
+    /// A bare Liquid template as [`Message::from_template`] makes it, rendering the
+    /// snippets of `snippets` (any of them: a bare template has no channel or event).
+    pub fn from_template_with(
+        name: &str,
+        source: &str,
+        env: &Environment,
+        snippets: Option<&Arc<Library>>,
+    ) -> Result<Message, MessageError> {
         let file = Arc::new(SourceFile::new(name, source));
+        let with_snippets = snippets.map(|l| l.environment(env, None, &[]));
+        let env = with_snippets.as_ref().unwrap_or(env);
         let template = env.compile("text", source).map_err(|e| {
             let mut errors = env.errors("text", source);
             if errors.is_empty() {
@@ -317,6 +371,27 @@ impl Message {
                 file: file.clone(),
             }
         })?;
+        let mut pin = None;
+        if let Some(library) = snippets {
+            let analysis = template.analyze();
+            let problems: Vec<Problem> = snippet_lib::check(library, &analysis, None, &[])
+                .into_iter()
+                .filter(|f| f.literal && f.severity == channel::Severity::Error)
+                .map(|f| Problem {
+                    kind: snippet_kind(f.kind),
+                    message: f.message,
+                    help: f.help,
+                    field: Some("text".to_owned()),
+                    span: Some(f.span),
+                    at: Some(f.at),
+                    field_at: Some(f.at),
+                })
+                .collect();
+            if !problems.is_empty() {
+                return Err(MessageError { file, problems });
+            }
+            pin = Some((library.clone(), library.pin([&analysis], None, &[])));
+        }
         Ok(Message {
             name: file.name.clone(),
             events: Vec::new(),
@@ -328,7 +403,19 @@ impl Message {
             }],
             rules: Rules::default(),
             file,
+            snippets: pin,
         })
+    }
+
+    /// The snippets the message can reach, with their hashes, when it was loaded with
+    /// a snippet library.
+    pub fn snippet_pin(&self) -> Option<&Pin> {
+        self.snippets.as_ref().map(|(_, pin)| pin)
+    }
+
+    /// The snippet library it was loaded with.
+    pub fn snippet_library(&self) -> Option<&Arc<Library>> {
+        self.snippets.as_ref().map(|(library, _)| library)
     }
 
     /// The message's file: its TOML text, or a bare template's source.
@@ -378,6 +465,7 @@ impl Message {
                 (fields.collect(), Vec::new())
             }
         };
+        let mut used = IndexMap::new();
         // One deadline for all the fields of the message.
         let deadline = self
             .fields
@@ -398,6 +486,14 @@ impl Message {
                             at: self.file_at(field, &abort.template, abort.at),
                             field_at: abort.at,
                         };
+                    }
+                    if let Some((library, _)) = &self.snippets {
+                        for name in &report.partials {
+                            if let Some(snippet) = library.get(name) {
+                                used.entry(name.clone())
+                                    .or_insert_with(|| snippet.hash_arc());
+                            }
+                        }
                     }
                     warnings.extend(report.warnings.into_iter().map(|w| {
                         Warning::UndefinedVariable {
@@ -432,6 +528,7 @@ impl Message {
             fields,
             warnings,
             sms,
+            snippets: used,
         }
     }
 
@@ -490,8 +587,15 @@ impl Message {
                 failure.at = Some(self.file.at(span.start as usize));
             }
         } else {
-            // In a partial: its own file and place.
-            failure.file = e.template().map(Arc::from);
+            // In a partial: its own file (a snippet's, when it is one) and place.
+            let snippet = self
+                .snippet_library()
+                .zip(e.template())
+                .and_then(|(library, name)| library.get(name));
+            failure.file = match snippet {
+                Some(snippet) => Some(Arc::from(snippet.file())),
+                None => e.template().map(Arc::from),
+            };
             failure.at = e.line_col();
         }
         failure
@@ -522,5 +626,50 @@ impl Message {
             .is_none_or(|f| f == &*self.file.name);
         let span = failure.span.filter(|_| in_file);
         file::report_failure(&self.file, failure, span)
+    }
+}
+
+/// The problems of a loaded message file's snippet names: those of its literal names
+/// that fail every record (a snippet missing, for another channel or event, or not
+/// passed what it needs), each placed in the file.
+fn snippet_problems(loaded: &file::Loaded, library: &Library) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for field in &loaded.fields {
+        let Ok(template) = &field.compiled else {
+            continue;
+        };
+        let found =
+            snippet_lib::check(library, &template.analyze(), loaded.channel, &loaded.events);
+        for f in found
+            .into_iter()
+            .filter(|f| f.literal && f.severity == channel::Severity::Error)
+        {
+            let span = match &field.map {
+                Some(map) => map.span(f.span),
+                None => field.value_span.unwrap_or_default(),
+            };
+            problems.push(Problem {
+                kind: snippet_kind(f.kind),
+                message: f.message,
+                help: f.help,
+                field: Some(field.name.clone()),
+                span: Some(span),
+                at: Some(loaded.file.at(span.start as usize)),
+                field_at: Some(f.at),
+            });
+        }
+    }
+    problems.sort_by_key(|p| p.span.map_or(0, |s| s.start));
+    problems
+}
+
+/// The failure kind of a message that names a snippet it cannot render.
+fn snippet_kind(kind: FindingKind) -> FailureKind {
+    match kind {
+        FindingKind::SnippetDepth => FailureKind::LimitExceeded,
+        FindingKind::MissingParam | FindingKind::UnknownParam | FindingKind::ParamType => {
+            FailureKind::InvalidMessage
+        }
+        _ => FailureKind::MissingSnippet,
     }
 }

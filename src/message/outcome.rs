@@ -7,6 +7,7 @@
 //!
 //! ```json
 //! {"outcome": "rendered", "fields": {"body": "..."}, "warnings": [], "sms": {"encoding": "GSM-7", "characters": 40, "units": 40, "segments": 1, "forced_by": []}}
+//! {"outcome": "rendered", "fields": {"body": "..."}, "warnings": [], "snippets": {"amazon_pay": "5f1c0e7b9a2d4c61"}}
 //! {"outcome": "aborted", "reason": "no points moved", "field": "title", "at": {"line": 6, "col": 10}, "field_at": {"line": 1, "col": 1}}
 //! {"outcome": "failed", "kind": "unknown_filter", "message": "unknown filter \"upcse\"", "help": "did you mean \"upcase\"?", "field": "body", "at": {"line": 6, "col": 20}, "field_at": {"line": 1, "col": 13}}
 //! {"outcome": "failed", "kind": "payload_too_large", "message": "...", "apns_bytes": 5301, "fcm_bytes": 5312, "limit": 4096}
@@ -14,7 +15,8 @@
 //!
 //! Positions: `at` is the line and column in the file the author edits (the message
 //! file; for a bare template, the template), `field_at` the line and column inside the
-//! field's template. `sms` is in every rendered SMS outcome.
+//! field's template. `sms` is in every rendered SMS outcome; `snippets` in every
+//! rendered outcome that used snippets of a library (name and content hash).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -362,6 +364,11 @@ pub enum Outcome {
         /// For an SMS: its encoding, length and segments (what it is billed as).
         #[serde(skip_serializing_if = "Option::is_none")]
         sms: Option<SmsCheck>,
+        /// The snippets the render used, by name, with their content hashes (see
+        /// [`crate::snippets`]); absent when it used none.
+        #[serde(skip_serializing_if = "IndexMap::is_empty")]
+        #[schema(value_type = std::collections::HashMap<String, String>)]
+        snippets: IndexMap<Arc<str>, Arc<str>>,
     },
     /// A field reached `{% abort %}`: the message is not to be sent.
     Aborted {
@@ -417,6 +424,7 @@ impl fmt::Display for Outcome {
                 fields,
                 warnings,
                 sms,
+                snippets,
             } => {
                 for (name, text) in fields {
                     if text.contains('\n') {
@@ -430,6 +438,11 @@ impl fmt::Display for Outcome {
                 }
                 if let Some(sms) = sms {
                     writeln!(f, "sms: {sms}")?;
+                }
+                if !snippets.is_empty() {
+                    let used: Vec<String> =
+                        snippets.iter().map(|(n, h)| format!("{n} {h}")).collect();
+                    writeln!(f, "snippets: {}", used.join(", "))?;
                 }
                 for w in warnings {
                     writeln!(f, "warning: {w}")?;

@@ -137,6 +137,7 @@ impl Example {
         Subject {
             template: self.template.clone(),
             data: self.data_json(),
+            data_text: (!self.data.trim().is_empty()).then(|| self.data.clone()),
             partials: PARTIALS
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

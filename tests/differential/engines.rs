@@ -91,6 +91,9 @@ pub struct Subject {
     pub template: String,
     pub data: Json,
     pub partials: Vec<(String, String)>,
+    /// The data as JSON text, sent to Ruby as it is: what `data` cannot hold (an integer
+    /// past 64 bits) reaches Shopify exactly. `None` sends `data`.
+    pub data_text: Option<String>,
 }
 
 /// Renders with promo-liquid, the library, with default limits but a deadline of ten
@@ -167,11 +170,23 @@ impl Shopify {
             .iter()
             .map(|(k, v)| (k.clone(), Json::from(v.as_str())))
             .collect();
-        let mut request = json!({"template": s.template, "data": s.data, "partials": partials});
+        let data = match &s.data_text {
+            Some(_) => Json::from(0),
+            None => s.data.clone(),
+        };
+        let mut request = json!({"template": s.template, "data": data, "partials": partials});
         if let Some(patch) = patch {
             request["patch"] = Json::from(patch);
         }
-        request.to_string()
+        match &s.data_text {
+            // `"data":0` stands where the text goes.
+            Some(text) => {
+                request
+                    .to_string()
+                    .replacen("\"data\":0", &format!("\"data\":{text}"), 1)
+            }
+            None => request.to_string(),
+        }
     }
 
     fn outcome(reply: &Json) -> Outcome {

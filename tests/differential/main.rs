@@ -114,6 +114,7 @@ fn generated_templates_agree_with_shopify() {
                 template: case.template,
                 data: case.data,
                 partials: case.partials,
+                data_text: None,
             }
         })
         .collect();
@@ -318,6 +319,7 @@ fn shopify_fixture_outputs_are_shopifys() {
             template: case.template.clone(),
             data: case.data.clone(),
             partials: case.partials.clone(),
+            data_text: None,
         };
         let theirs = shopify.render(&subject);
         let fine = match (&case.output, &theirs.strict) {

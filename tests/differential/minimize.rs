@@ -207,6 +207,7 @@ fn simpler_data(current: &Subject) -> Vec<Subject> {
         );
         out.extend(datas.into_iter().map(|data| Subject {
             data,
+            data_text: None,
             ..current.clone()
         }));
     }

@@ -19,23 +19,36 @@ impl Server {
     /// Starts `promo-liquid serve --listen 127.0.0.1:0` with `args`, and waits for the
     /// address it prints.
     pub fn start(args: &[&str]) -> Server {
+        Server::try_start(args).unwrap_or_else(|stderr| panic!("serve did not start: {stderr}"))
+    }
+
+    /// Starts a server as [`Server::start`] does, or gives what it printed on standard
+    /// error when it exits instead (a usage error).
+    pub fn try_start(args: &[&str]) -> Result<Server, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_promo-liquid"))
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start promo-liquid serve");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .expect("read the address line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Server { child, addr }
+        let mut stderr = child.stderr.take().unwrap();
+        let Some(addr) = line.trim().strip_prefix("listening on http://") else {
+            let mut text = String::new();
+            stderr.read_to_string(&mut text).ok();
+            let _ = child.wait();
+            return Err(format!("{line}{text}"));
+        };
+        // Drained, so that a server that writes to it never blocks.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Ok(Server {
+            child,
+            addr: addr.to_owned(),
+        })
     }
 
     /// Sends a request and reads the whole response.

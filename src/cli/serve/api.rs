@@ -368,7 +368,7 @@ async fn render(
     let text = run_blocking(&app, move |cancelled| {
         let app = shared;
         let source = source(&req.message, &req.template, &req.name).expect("checked above");
-        let (compiled, hit) = app.cache.get(source, &options, app.snippets.as_deref());
+        let (compiled, hit) = app.cache.get(source, &options, app.snippets.as_ref());
         app.metrics.cache(hit);
         let render_one = |record: &RawValue| {
             let outcome = match &*compiled {
@@ -424,9 +424,18 @@ async fn lint(
         .map(|name| requests::event(name))
         .collect::<Result<Vec<EventKind>, String>>()
         .map_err(|e| ApiError::bad_request(format!("events: {e}")))?;
+    let snippets = app.snippets.clone();
     let text = run_blocking(&app, move |_| {
         let source = source(&req.message, &req.template, &req.name).expect("checked above");
-        requests::to_json(&requests::lint(&[source], &events, lint_environment()))
+        let snippets = snippets.as_ref();
+        let report = requests::lint_with(
+            &[source],
+            &events,
+            lint_environment(),
+            snippets,
+            promo_liquid::lint::MAX_FINDINGS,
+        );
+        requests::to_json(&report)
     })
     .await?;
     Ok(json_text(text))
@@ -482,7 +491,7 @@ async fn preview(
             now: Some(now),
             ..RenderOptions::default()
         };
-        let (compiled, hit) = app.cache.get(source, &options, app.snippets.as_deref());
+        let (compiled, hit) = app.cache.get(source, &options, app.snippets.as_ref());
         app.metrics.cache(hit);
         let report = match &*compiled {
             Ok(message) => {

@@ -3,14 +3,13 @@
 //! their failed outcome. The cache is bounded by the size of the texts it holds.
 
 use std::hash::{Hash, Hasher};
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
-use promo_liquid::liquid::DirectoryLoader;
 use promo_liquid::message::{Message, Outcome};
 use promo_liquid::requests::{self, RenderOptions, Source};
+use promo_liquid::snippets::Library;
 use quick_cache::{Equivalent, Weighter, sync::Cache};
 
 /// A message, or the outcome of one that does not load.
@@ -97,7 +96,7 @@ impl MessageCache {
         &self,
         source: Source<'_>,
         options: &RenderOptions,
-        snippets: Option<&Path>,
+        snippets: Option<&Arc<Library>>,
     ) -> (Compiled, bool) {
         let (is_message, name, text) = match source {
             Source::Message { name, text } => (true, name, text),
@@ -115,12 +114,10 @@ impl MessageCache {
         if let Some(found) = self.cache.get(&key) {
             return (found, true);
         }
-        let mut env = requests::environment(options);
-        if let Some(dir) = snippets {
-            env.set_loader(DirectoryLoader::new(dir));
-        }
-        let compiled =
-            Arc::new(requests::load(source, &env).map_err(|e| requests::load_failure(&e)));
+        let env = requests::environment(options);
+        let compiled = Arc::new(
+            requests::load_with(source, &env, snippets).map_err(|e| requests::load_failure(&e)),
+        );
         let key = Key {
             is_message,
             name: name.into(),

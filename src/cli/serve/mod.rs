@@ -20,6 +20,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use super::Exit;
+use promo_liquid::snippets::Library;
 
 mod api;
 mod cache;
@@ -34,8 +35,9 @@ pub struct ServeArgs {
     /// address bound is printed on the first line of standard output.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// The directory of named snippets that `include` and `render` may read. Without
-    /// it, no template reads anything from disk.
+    /// The snippet library (a directory of NAME.liquid snippets and NAME.toml
+    /// sidecars) that `include`, `render` and `snippet` tags name, loaded and checked
+    /// once at start. Without it, no template reads anything from disk.
     #[arg(long, value_name = "DIR")]
     snippets: Option<PathBuf>,
     /// The largest request body, in bytes (413 past it).
@@ -66,7 +68,7 @@ pub struct ServeArgs {
 /// What every handler shares.
 pub(crate) struct App {
     limits: Limits,
-    snippets: Option<PathBuf>,
+    snippets: Option<Arc<Library>>,
     cache: cache::MessageCache,
     metrics: metrics::Metrics,
     permits: Arc<tokio::sync::Semaphore>,
@@ -93,13 +95,8 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
     if args.max_concurrent == 0 {
         anyhow::bail!("--max-concurrent: expected at least 1, found 0");
     }
-    if let Some(dir) = &args.snippets {
-        anyhow::ensure!(
-            dir.is_dir(),
-            "--snippets: {} is not a directory",
-            dir.display()
-        );
-    }
+    let env = promo_liquid::requests::environment(&Default::default());
+    let snippets = super::load_snippets(args.snippets.as_deref(), &env)?;
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
         max_records: args.max_records,
@@ -109,7 +106,7 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
     };
     let app = Arc::new(App {
         limits,
-        snippets: args.snippets,
+        snippets,
         cache: cache::MessageCache::new(args.cache_mib << 20),
         metrics: metrics::Metrics::default(),
         permits: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent)),

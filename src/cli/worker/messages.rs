@@ -52,6 +52,8 @@ pub struct Load<'a> {
     pub options: BatchOptions,
     /// The environment the messages compile in.
     pub env: promo_liquid::Environment,
+    /// The snippet library the messages render snippets from (`--snippets`).
+    pub snippets: Option<std::sync::Arc<promo_liquid::snippets::Library>>,
     /// The most segments an SMS may take (`--max-segments`).
     pub max_segments: usize,
 }
@@ -68,7 +70,7 @@ impl Messages {
         };
         let messages = files
             .iter()
-            .map(|file| load_message(file, &load.env, load.max_segments))
+            .map(|file| load_message(file, &load, load.max_segments))
             .collect::<Result<Vec<_>>>()?;
         let choice = match (load.message_field, load.path.is_dir()) {
             (None, false) => Choice::One,
@@ -197,15 +199,11 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Loads a message as `batch` does: every problem of the message, placed in its file.
-fn load_message(
-    path: &Path,
-    env: &promo_liquid::Environment,
-    max_segments: usize,
-) -> Result<Message> {
+fn load_message(path: &Path, load: &Load<'_>, max_segments: usize) -> Result<Message> {
     let source =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let name = path.display().to_string();
-    let mut message = Message::load(&name, &source, env)
+    let mut message = Message::load_with(&name, &source, &load.env, load.snippets.as_ref())
         .map_err(|e| anyhow::Error::from(crate::cli::Reported(e.report())))?;
     message.rules.max_sms_segments = max_segments;
     Ok(message)

@@ -120,6 +120,10 @@ pub struct WorkerArgs {
     /// Accept records that lack properties their event requires (a partial feed).
     #[arg(long)]
     allow_missing: bool,
+    /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
+    /// sidecars) that `render` and `snippet` tags name.
+    #[arg(long, value_name = "DIR")]
+    snippets: Option<std::path::PathBuf>,
 }
 
 /// What the three stages share.
@@ -158,6 +162,8 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         deadline: args.deadline.0,
         allow_missing: args.allow_missing,
     };
+    let env = messages::environment(&settings, args.now);
+    let snippets = super::load_snippets(args.snippets.as_deref(), &env)?;
     let messages = Messages::load(Load {
         path: &args.message,
         message_field: args.message_field.as_deref(),
@@ -166,7 +172,8 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
             max_line_bytes: args.max_line_bytes,
             ..BatchOptions::default()
         },
-        env: messages::environment(&settings, args.now),
+        env,
+        snippets,
         max_segments: usize::from(args.max_segments),
     })?;
     let client = redis::Client::open(args.redis.as_str())

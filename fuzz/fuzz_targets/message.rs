@@ -1,0 +1,8 @@
+//! The `message` fuzz target: see `checks::message` for what it checks.
+
+#![no_main]
+
+#[path = "checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::message(data));

@@ -1,0 +1,8 @@
+//! The `render` fuzz target: see `checks::render` for what it checks.
+
+#![no_main]
+
+#[path = "checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::render(data));
