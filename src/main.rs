@@ -33,6 +33,9 @@ enum Command {
     Lint(cli::lint::LintArgs),
     /// Render a message for sample records of its events, with the channel checks.
     Preview(cli::preview::PreviewArgs),
+    /// List a snippet library: each snippet's hash, channels, events and parameters,
+    /// and where messages use it.
+    Snippets(cli::snippets::SnippetsArgs),
     /// Print the schema of the promo events and their properties.
     Schema(cli::schema::SchemaArgs),
     /// List the filters templates can use, with signatures and examples.
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Render(args) => cli::render::run(args),
         Command::Lint(args) => cli::lint::run(args),
         Command::Preview(args) => cli::preview::run(args),
+        Command::Snippets(args) => cli::snippets::run(args),
         Command::Schema(args) => cli::schema::run(args),
         Command::Filters(args) => cli::filters::run(args),
         Command::Batch(args) => cli::batch::run(args),

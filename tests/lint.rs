@@ -88,9 +88,16 @@ fn clean_fixtures_and_every_bundled_message_lint_clean() {
     assert!(files.len() >= 12, "{files:?}");
     for file in &files {
         let out = lint(file, &["--deny-warnings"]);
+        // Clean: no finding but notes (the partner voucher's, which lists the snippets
+        // of templates/snippets its name from data can pick).
+        let findings: Vec<String> = text(&out.stdout)
+            .split("\n\n")
+            .filter(|f| !f.is_empty() && !f.starts_with("note["))
+            .map(str::to_owned)
+            .collect();
         assert_eq!(
-            (out.status.code(), text(&out.stdout), text(&out.stderr)),
-            (Some(0), String::new(), String::new()),
+            (out.status.code(), findings, text(&out.stderr)),
+            (Some(0), Vec::new(), String::new()),
             "{file}"
         );
     }

@@ -35,6 +35,10 @@ const PAIRS: &[(&str, &str)] = &[
         "templates/partner-voucher.push.toml",
         "templates/records/partner-voucher-rewarded.json",
     ),
+    (
+        "templates/partner-voucher.push.toml",
+        "templates/records/partner-voucher-amazon-pay.json",
+    ),
     // The wrong event: a failed outcome, byte for byte too.
     (
         "templates/wallet.push.toml",
@@ -55,7 +59,8 @@ fn credited_record(points: i64) -> Value {
 
 #[test]
 fn render_answers_byte_for_byte_what_the_cli_prints() {
-    let server = Server::start(&[]);
+    // The partner voucher's message takes its body from the bundled snippet library.
+    let server = Server::start(&["--snippets", "templates/snippets"]);
     // A long SMS for a record without its required properties, beside the bundled pairs.
     let dir = std::env::temp_dir().join(format!("serve-parity-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -94,6 +99,7 @@ fn render_answers_byte_for_byte_what_the_cli_prints() {
             let mut args = vec![
                 "render", message, "--record", record, "--format", "json", "--now", NOW,
             ];
+            args.extend_from_slice(&["--snippets", "templates/snippets"]);
             args.extend_from_slice(flags);
             let expected = cli(&args);
             assert!(expected.starts_with("{\n"), "{message}: {expected:?}");

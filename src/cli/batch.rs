@@ -63,7 +63,8 @@ pub struct BatchArgs {
     #[arg(long)]
     allow_missing: bool,
     /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
-    /// sidecars) that `render` and `snippet` tags name.
+    /// sidecars) that `render` and `snippet` tags name. Default: the `snippets/`
+    /// directory beside the message, when there is one.
     #[arg(long, value_name = "DIR")]
     snippets: Option<PathBuf>,
 }
@@ -130,7 +131,7 @@ fn load_message(args: &BatchArgs, settings: &Settings) -> Result<Message> {
     if let Some(now) = args.now {
         env.set_now(now);
     }
-    let snippets = super::load_snippets(args.snippets.as_deref(), &env)?;
+    let snippets = super::snippets_for(args.snippets.as_deref(), &args.message, &env)?;
     let source = read_input(&args.message)?;
     let name = args.message.display().to_string();
     // Every problem of the message, placed in its file, as rustc prints its errors.

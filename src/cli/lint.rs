@@ -43,7 +43,8 @@ pub struct LintArgs {
     #[arg(long, value_name = "N", default_value_t = lint::MAX_FINDINGS)]
     max_findings: usize,
     /// The snippet library the files' `render` and `snippet` tags name: its own
-    /// problems are reported too, in its files.
+    /// problems are reported too, in its files. Default: the `snippets/` directory
+    /// beside the first file, when there is one.
     #[arg(long, value_name = "DIR")]
     snippets: Option<PathBuf>,
 }
@@ -61,7 +62,9 @@ pub fn run(args: LintArgs) -> Result<Exit> {
         .map(|path| Ok((display_name(path), read_input(path)?)))
         .collect::<Result<Vec<_>>>()?;
     let env = promo::environment(&Settings::default());
-    let (snippets, library_problems) = match &args.snippets {
+    let dir = (args.snippets.clone())
+        .or_else(|| args.files.first().and_then(|f| super::snippets_beside(f)));
+    let (snippets, library_problems) = match &dir {
         Some(dir) => {
             let (library, problems) = Library::read(dir, &env).context("--snippets")?;
             (Some(Arc::new(library)), problems)

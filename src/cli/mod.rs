@@ -19,6 +19,7 @@ pub mod preview;
 pub mod render;
 pub mod schema;
 pub mod serve;
+pub mod snippets;
 pub mod stream_load;
 pub mod worker;
 
@@ -104,16 +105,50 @@ pub fn load_snippets(dir: Option<&Path>, env: &Environment) -> Result<Option<Arc
     let Some(dir) = dir else {
         return Ok(None);
     };
+    load_library(dir, env).map(Some)
+}
+
+/// The snippet library of a command on the message (or directory of messages) at
+/// `message`: `--snippets DIR` when given, else the `snippets/` directory beside the
+/// message (in the directory, for a directory of messages) when there is one.
+pub fn snippets_for(
+    dir: Option<&Path>,
+    message: &Path,
+    env: &Environment,
+) -> Result<Option<Arc<Library>>> {
+    match dir {
+        Some(dir) => load_snippets(Some(dir), env),
+        None => load_snippets(snippets_beside(message).as_deref(), env),
+    }
+}
+
+/// The `snippets/` directory beside a message (in it, for a directory of messages),
+/// when there is one: the library a message uses without `--snippets`.
+pub fn snippets_beside(message: &Path) -> Option<std::path::PathBuf> {
+    if message == Path::new("-") {
+        return None;
+    }
+    let beside = if message.is_dir() {
+        message.join("snippets")
+    } else {
+        message.parent().unwrap_or(Path::new("")).join("snippets")
+    };
+    beside.is_dir().then_some(beside)
+}
+
+fn load_library(dir: &Path, env: &Environment) -> Result<Arc<Library>> {
     match Library::load(dir, env) {
-        Ok(library) => Ok(Some(Arc::new(library))),
+        Ok(library) => Ok(Arc::new(library)),
         Err(e @ LibraryError::Problems(_)) => Err(Reported(e.report()).into()),
         Err(e) => Err(anyhow::Error::new(e).context("--snippets")),
     }
 }
 
-/// The snippet pin as `render` and `batch` print it on standard error.
+/// The snippet pin as `render` and `batch` print it on standard error, for a message
+/// that can reach snippets.
 pub fn pin_note(message: &promo_liquid::message::Message) -> Option<String> {
     message
         .snippet_pin()
+        .filter(|pin| !pin.snippets.is_empty())
         .map(|pin| format!("note: snippets {pin}"))
 }

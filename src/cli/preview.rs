@@ -44,8 +44,9 @@ pub struct PreviewArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// The snippet library the message's `render` and `snippet` tags name. A name
-    /// from the record is previewed with each snippet it can pick.
+    /// The snippet library the message's `render` and `snippet` tags name (default:
+    /// the `snippets/` directory beside the message). A name from the record is
+    /// previewed with each snippet it can pick.
     #[arg(long, value_name = "DIR")]
     snippets: Option<PathBuf>,
 }
@@ -64,7 +65,7 @@ pub fn run(args: PreviewArgs) -> Result<Exit> {
         now: Some(now),
         ..RenderOptions::default()
     });
-    let snippets = super::load_snippets(args.snippets.as_deref(), &env)?;
+    let snippets = super::snippets_for(args.snippets.as_deref(), &args.message, &env)?;
     let name = args.message.display().to_string();
     let source = read_input(&args.message)?;
     let source = Source::from_file(&name, &source);

@@ -44,7 +44,8 @@ pub struct RenderArgs {
     #[arg(long, conflicts_with = "snippets")]
     partials: Option<PathBuf>,
     /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
-    /// sidecars) that `render` and `snippet` tags name.
+    /// sidecars) that `render` and `snippet` tags name. Default: the `snippets/`
+    /// directory beside the message, when there is one.
     #[arg(long, value_name = "DIR")]
     snippets: Option<PathBuf>,
     /// Fail when an undefined value is output without a `default`.
@@ -90,7 +91,11 @@ pub fn run(args: RenderArgs) -> Result<Exit> {
     if let Some(dir) = &args.partials {
         env.set_loader(DirectoryLoader::new(dir));
     }
-    let snippets = super::load_snippets(args.snippets.as_deref(), &env)?;
+    // `--partials` names the loader itself: no library is looked for beside the template.
+    let snippets = match &args.partials {
+        Some(_) => None,
+        None => super::snippets_for(args.snippets.as_deref(), &args.template, &env)?,
+    };
     let name = if args.template == Path::new("-") {
         "<stdin>".to_owned()
     } else {
@@ -219,8 +224,18 @@ pub(super) fn warning_line(file: &str, w: &Warning) -> String {
             path,
             at,
             field_at,
+            file: None,
         } => format!(
             "warning[undefined_variable]: `{path}` is undefined and rendered as nothing at {file}:{at} (field {field}, {field_at})"
+        ),
+        Warning::UndefinedVariable {
+            field,
+            path,
+            at,
+            file: Some(partial),
+            ..
+        } => format!(
+            "warning[undefined_variable]: `{path}` is undefined and rendered as nothing at {partial}:{at} (field {field})"
         ),
         other => format!("warning[unknown_property]: {other}"),
     }
@@ -304,6 +319,7 @@ fn plain_outcome(result: Result<(String, Report), LiquidError>) -> Outcome {
                         path: w.path,
                         at: w.at,
                         field_at: w.at,
+                        file: None,
                     })
                     .collect(),
                 sms: None,

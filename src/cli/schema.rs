@@ -74,7 +74,10 @@ fn table() -> String {
                 format!("Event.{}", p.snake),
                 format!("{:?}", p.data_type),
                 presence(p),
-                p.camel
+                std::iter::once(p.camel)
+                    .chain(p.inputs.iter().copied())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         out.push('\n');

@@ -499,6 +499,7 @@ impl Message {
                         Warning::UndefinedVariable {
                             field: field.name,
                             at: self.file_at(field, &w.template, w.at),
+                            file: self.partial_file(field, &w.template),
                             path: w.path,
                             field_at: w.at,
                         }
@@ -545,6 +546,16 @@ impl Message {
         )
     }
 
+    /// The file of the template called `template`, when it is a partial of `field`'s
+    /// (a snippet's file, for a snippet of the message's library), not the field.
+    fn partial_file(&self, field: &Field, template: &str) -> Option<Arc<str>> {
+        if template == field.template.name() {
+            return None;
+        }
+        let snippet = self.snippet_library().and_then(|l| l.get(template));
+        Some(Arc::from(snippet.map_or(template, |s| s.file())))
+    }
+
     /// The line and column in the message file of `at` in `field`'s template (or, for
     /// a place in a partial, in the partial).
     fn file_at(&self, field: &Field, template: &str, at: LineCol) -> LineCol {
@@ -588,14 +599,7 @@ impl Message {
             }
         } else {
             // In a partial: its own file (a snippet's, when it is one) and place.
-            let snippet = self
-                .snippet_library()
-                .zip(e.template())
-                .and_then(|(library, name)| library.get(name));
-            failure.file = match snippet {
-                Some(snippet) => Some(Arc::from(snippet.file())),
-                None => e.template().map(Arc::from),
-            };
+            failure.file = e.template().and_then(|t| self.partial_file(field, t));
             failure.at = e.line_col();
         }
         failure

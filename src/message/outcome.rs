@@ -313,6 +313,11 @@ pub enum Warning {
         at: LineCol,
         /// Where, in the field's template.
         field_at: LineCol,
+        /// The file of the snippet (or partial) the path is in, when it is in one:
+        /// then `at` and `field_at` are its line and column there.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(value_type = Option<String>)]
+        file: Option<Arc<str>>,
     },
     /// A record key that is not in the schema but is close to a schema name: kept as
     /// a custom property, and probably meant for the property suggested.
@@ -332,9 +337,20 @@ impl fmt::Display for Warning {
                 path,
                 at,
                 field_at,
+                file: None,
             } => write!(
                 f,
                 "`{path}` is undefined and rendered as nothing at {at} (field {field}, {field_at})"
+            ),
+            Warning::UndefinedVariable {
+                field,
+                path,
+                at,
+                file: Some(file),
+                ..
+            } => write!(
+                f,
+                "`{path}` is undefined and rendered as nothing at {file}:{at} (field {field})"
             ),
             Warning::UnknownProperty {
                 property,

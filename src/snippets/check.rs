@@ -162,15 +162,16 @@ impl<'a> Checker<'a, '_> {
         if self.call.tag != "include" {
             self.params(snippet, true, "");
         }
-        let level = level(self.library, snippet);
-        if level > self.library.max_depth {
+        let chain = deepest(self.library, snippet);
+        if chain.len() > self.library.max_depth {
             self.push(
                 FindingKind::SnippetDepth,
                 Severity::Error,
                 at,
                 format!(
-                    "snippet \"{name}\" nests snippets {level} deep, past the limit of {}",
-                    self.library.max_depth
+                    "snippets nested deeper than the limit of {}: {}",
+                    self.library.max_depth,
+                    chain.join(" → ")
                 ),
                 Some("render fewer snippets inside snippets".into()),
                 true,
@@ -322,7 +323,7 @@ impl<'a> Checker<'a, '_> {
                                 arg.name,
                                 article(p.kind)
                             ),
-                            Some(format!("pass {} value", article(p.kind))),
+                            Some(format!("pass {} instead", article(p.kind))),
                             strict,
                         );
                     }
@@ -429,7 +430,7 @@ impl<'a> Checker<'a, '_> {
 
 /// The snippets' own checks, when the library loads: every variable a snippet reads is
 /// a declared parameter, the snippets it names exist and fit it, and no snippets render
-/// each other in a cycle or nest past the limit.
+/// each other in a cycle.
 pub(super) fn library(library: &Library, problems: &mut Vec<Problem>) {
     for snippet in library.iter() {
         let mut seen = HashSet::new();
@@ -482,7 +483,7 @@ pub(super) fn library(library: &Library, problems: &mut Vec<Problem>) {
             .filter(|f| f.severity == Severity::Error && f.literal)
         {
             if f.kind == FindingKind::SnippetDepth {
-                continue; // Reported below, with the chain.
+                continue; // A problem of the messages that render this one.
             }
             problems.push(Problem::new(
                 snippet.file(),
@@ -492,7 +493,7 @@ pub(super) fn library(library: &Library, problems: &mut Vec<Problem>) {
                 f.help,
             ));
         }
-        cycles_and_depth(library, snippet, problems);
+        cycles(library, snippet, problems);
     }
 }
 
@@ -514,44 +515,29 @@ fn names(snippet: &Snippet) -> impl Iterator<Item = (&str, Span)> {
     })
 }
 
-/// A cycle through `snippet`, or a chain from it deeper than the limit, as a problem
-/// at the name in `snippet` that starts it.
-fn cycles_and_depth(library: &Library, snippet: &Snippet, problems: &mut Vec<Problem>) {
+/// A cycle through `snippet`, as a problem at the name in `snippet` that starts it.
+/// (A chain deeper than the limit is a problem of the messages that render its top,
+/// not of the library: a message may render one of its lower snippets.)
+fn cycles(library: &Library, snippet: &Snippet, problems: &mut Vec<Problem>) {
     for (name, span) in names(snippet) {
         let Some(next) = library.get(name) else {
             continue;
         };
         let mut chain = vec![snippet.name()];
-        if let Some(cycle) = find_cycle(library, next, snippet.name(), &mut chain) {
-            // Reported once, by the first snippet of the cycle by name.
-            if cycle.iter().min() == Some(&snippet.name()) {
-                problems.push(Problem::new(
-                    snippet.file(),
-                    snippet.source(),
-                    format!(
-                        "snippets render each other in a cycle: {}",
-                        cycle.join(" → ")
-                    ),
-                    Some(span),
-                    Some("a snippet may not render itself, directly or through others".into()),
-                ));
-            }
+        let Some(cycle) = find_cycle(library, next, snippet.name(), &mut chain) else {
             continue;
-        }
-        let mut deepest = Vec::new();
-        chain_from(library, snippet, &mut vec![], &mut deepest);
-        if deepest.len() > library.max_depth() && deepest.get(1) == Some(&name) {
+        };
+        // Reported once, by the first snippet of the cycle by name.
+        if cycle.iter().min() == Some(&snippet.name()) {
             problems.push(Problem::new(
                 snippet.file(),
                 snippet.source(),
                 format!(
-                    "snippets nest {} deep from here, past the limit of {}: {}",
-                    deepest.len(),
-                    library.max_depth(),
-                    deepest.join(" → ")
+                    "snippets render each other in a cycle: {}",
+                    cycle.join(" → ")
                 ),
                 Some(span),
-                Some("render fewer snippets inside snippets".into()),
+                Some("a snippet may not render itself, directly or through others".into()),
             ));
         }
     }
@@ -604,11 +590,11 @@ fn chain_from<'l>(
     chain.pop();
 }
 
-/// How many snippets deep rendering `snippet` goes, itself counted.
-fn level(library: &Library, snippet: &Snippet) -> usize {
+/// The longest chain of snippets rendering `snippet` goes through, itself first.
+fn deepest<'l>(library: &'l Library, snippet: &'l Snippet) -> Vec<&'l str> {
     let mut deepest = Vec::new();
     chain_from(library, snippet, &mut Vec::new(), &mut deepest);
-    deepest.len()
+    deepest
 }
 
 fn suggest_name<'l>(library: &'l Library, name: &str) -> Option<&'l str> {

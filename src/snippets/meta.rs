@@ -14,8 +14,10 @@
 //!
 //! Parameter types are `string`, `number`, `date`, `boolean` and `any`. A parameter is
 //! optional unless `required = true`; an optional one may have a `default` (of its
-//! type), which a call that does not pass it gets. Every problem is reported, each
-//! placed in the sidecar.
+//! type), which a call that does not pass it gets. A snippet whose sidecar has a
+//! `[params]` table may read no other variable; without one (or without a sidecar), its
+//! parameters are the variables it reads, each optional and of any type. Every problem
+//! is reported, each placed in the sidecar.
 
 use indexmap::IndexMap;
 use toml_edit::{ImDocument, Item, TableLike, Value as Toml};
@@ -34,9 +36,12 @@ pub struct Meta {
     pub channels: Vec<Channel>,
     /// The events it fits; empty for any.
     pub events: Vec<EventKind>,
-    /// Its parameters, in the sidecar's order. A snippet without a sidecar declares
-    /// none, so it may read no variable.
+    /// Its parameters, in the sidecar's order. Without a `[params]` table (or a
+    /// sidecar), they are the variables the snippet reads, each optional, of any type.
     pub params: IndexMap<String, Param>,
+    /// Whether the sidecar declares the parameters (a `[params]` table): then the
+    /// snippet may read no other variable.
+    pub declared: bool,
 }
 
 /// A parameter of a snippet.
@@ -139,7 +144,10 @@ pub(super) fn read(file: &str, text: &str, problems: &mut Vec<Problem>) -> Meta 
                 });
             }
             "params" => match item.as_table_like() {
-                Some(table) => meta.params = reader.params(table),
+                Some(table) => {
+                    meta.params = reader.params(table);
+                    meta.declared = true;
+                }
                 None => reader.wrong(key, item, "a table of parameters (`[params]`)"),
             },
             _ => {

@@ -15,7 +15,8 @@
 //! Code"] %}`. Both render the snippet in its own scope: it sees only what it is
 //! passed (and the defaults of the parameters it is not passed). A name with no snippet
 //! is the outcome `missing_snippet`, naming it, unless the tag gives a fallback after
-//! `or`.
+//! `or`. (`include`, Shopify's deprecated tag that shares the caller's variables, reads
+//! the library too.)
 //!
 //! ```
 //! use std::sync::Arc;
@@ -46,11 +47,17 @@
 //! file's name without `.liquid` is the snippet's name; one final newline, which
 //! editors add, is not part of the snippet) and its sidecar `NAME.toml` (see [`meta`]
 //! for its format), then checks the whole library, reporting every problem at its
-//! place: each snippet compiles; every variable it reads is a declared parameter (a
-//! snippet sees nothing else); every snippet it names literally exists, fits it and is
-//! passed what it needs; no snippets render each other in a cycle, and no chain of
-//! them nests deeper than the limit ([`DEFAULT_MAX_DEPTH`], 3). The library is then
+//! place: each snippet compiles; every variable it reads is a parameter it declares,
+//! when its sidecar declares them (a snippet sees nothing else; without a `[params]`
+//! table its parameters are what it reads); every snippet it names literally exists, fits it and is
+//! passed what it needs; no snippets render each other in a cycle. The library is then
 //! immutable: records never make it read a file.
+//!
+//! **Depth.** Snippets nest at most [`DEFAULT_MAX_DEPTH`] (3) deep, a message counting
+//! none. A message whose literal names lead through a deeper chain does not load
+//! (`limit_exceeded`, naming the chain); one whose names from data do fails with
+//! `limit_exceeded` when a record takes it there, as a cycle through names from data
+//! does.
 //!
 //! **Fit.** A snippet that declares its channels or events is for those only: a
 //! message for another channel or event cannot reach it. For a literal name that is an
@@ -66,7 +73,9 @@
 //! snippet is visible in the outcomes and a run can be checked against a pin.
 
 mod check;
+mod load;
 pub mod meta;
+pub mod usage;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -75,13 +84,13 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::liquid::{
-    Analysis, Annotation, Environment, LineCol, PartialLoader, Snippet as SourceLine, Span, Value,
-    suggest,
+    Analysis, Annotation, Environment, LineCol, Snippet as SourceLine, Span, suggest,
 };
 use crate::message::Channel;
 use crate::promo::schema::EventKind;
 
 pub use check::{Finding, FindingKind, check};
+use load::{View, compile, hex16};
 pub use meta::{Meta, Param, ParamType};
 
 /// How deeply snippets may nest, by default: a message renders a snippet that renders
@@ -515,6 +524,15 @@ impl Library {
         }
         Pin::new(reached)
     }
+
+    /// The pin of the whole library: every snippet with its hash.
+    pub fn pin_all(&self) -> Pin {
+        Pin::new(
+            self.iter()
+                .map(|s| (s.name.clone(), s.hash.to_string()))
+                .collect(),
+        )
+    }
 }
 
 /// The snippets a message can reach, by name with their hashes, and one hash of them
@@ -555,173 +573,6 @@ impl std::fmt::Display for Pin {
             write!(f, " ({})", each.join(", "))
         }
     }
-}
-
-/// What a message's templates load partials through: the library, seen from a
-/// message for one channel and some events.
-struct View {
-    library: Arc<Library>,
-    channel: Option<Channel>,
-    events: Vec<EventKind>,
-}
-
-impl View {
-    fn fitting(&self, name: &str) -> Option<&Snippet> {
-        let snippet = self.library.get(name)?;
-        match self.library.misfit(snippet, self.channel, &self.events) {
-            None => Some(snippet),
-            Some(_) => None,
-        }
-    }
-}
-
-impl PartialLoader for View {
-    fn load(&self, name: &str) -> std::io::Result<String> {
-        match self.fitting(name) {
-            Some(snippet) => Ok(snippet.source.to_string()),
-            None => Err(std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("no snippet named {name:?} for this message"),
-            )),
-        }
-    }
-
-    fn defaults(&self, name: &str) -> Vec<(String, Value)> {
-        let Some(snippet) = self.fitting(name) else {
-            return Vec::new();
-        };
-        snippet
-            .meta
-            .params
-            .iter()
-            .filter_map(|(k, p)| p.default.clone().map(|v| (k.clone(), v)))
-            .collect()
-    }
-
-    fn explain_missing(&self, name: &str) -> Option<String> {
-        if let Some(snippet) = self.library.get(name) {
-            return self.library.misfit(snippet, self.channel, &self.events);
-        }
-        let fitting = self.library.reachable(self.channel, &self.events);
-        match suggest(name, fitting.iter().map(|s| s.name())) {
-            Some(near) => Some(format!("did you mean \"{near}\"?")),
-            None if fitting.is_empty() => {
-                Some("the library has no snippet for this message".to_owned())
-            }
-            None => {
-                let names: Vec<&str> = fitting.iter().map(|s| s.name()).collect();
-                Some(format!(
-                    "the snippets for this message are {}",
-                    list(&names, 8)
-                ))
-            }
-        }
-    }
-}
-
-/// Compiles one snippet, adding its problems to `problems`; `None` when it does not
-/// compile or its name cannot be a snippet's.
-fn compile(
-    source: SnippetSource,
-    env: &Environment,
-    problems: &mut Vec<Problem>,
-) -> Option<Snippet> {
-    let SnippetSource {
-        name,
-        file,
-        text,
-        sidecar,
-    } = source;
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_alphanumeric() || "_-.".contains(c))
-    {
-        problems.push(Problem::new(
-            &file,
-            &text,
-            format!("{name:?} cannot be a snippet's name"),
-            None,
-            Some("name snippets with letters, digits, `_`, `-` and `.`".into()),
-        ));
-        return None;
-    }
-    let mut hash = Sha256::new();
-    hash.update(text.as_bytes());
-    hash.update([0]);
-    if let Some((_, side)) = &sidecar {
-        hash.update(side.as_bytes());
-    }
-    let meta = match &sidecar {
-        Some((side_file, side)) => meta::read(side_file, side, problems),
-        None => Meta::default(),
-    };
-    // The final newline editors add is not part of the snippet.
-    let body = text
-        .strip_suffix('\n')
-        .map(|t| t.strip_suffix('\r').unwrap_or(t))
-        .unwrap_or(&text);
-    let template = match env.compile(&name, body) {
-        Ok(template) => template,
-        Err(first) => {
-            let mut errors = env.errors(&name, body);
-            if errors.is_empty() {
-                errors.push(first);
-            }
-            for e in errors {
-                problems.push(Problem::new(
-                    &file,
-                    &text,
-                    e.message().to_owned(),
-                    e.span(),
-                    e.help().map(str::to_owned),
-                ));
-            }
-            return None;
-        }
-    };
-    Some(Snippet {
-        html: html_tag(body),
-        analysis: template.analyze(),
-        source: Arc::from(body),
-        hash: Arc::from(hex16(&hash.finalize())),
-        sidecar: sidecar.map(|(f, _)| f),
-        meta,
-        name,
-        file,
-    })
-}
-
-/// The first HTML tag of `text`, outside Liquid's tags and outputs.
-fn html_tag(text: &str) -> Option<String> {
-    let mut rest = text;
-    while let Some(i) = rest.find('<') {
-        let after = &rest[i + 1..];
-        let name_len = after
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .count();
-        let slash = after.len() - after.trim_start_matches('/').len();
-        let starts_with_letter = after[slash..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic());
-        if starts_with_letter {
-            let tail = &after[slash + name_len..];
-            if tail.starts_with(['>', ' ', '/', '\n', '\t']) {
-                let end = after.find('>').map_or(after.len(), |e| e + 1);
-                let tag = &rest[i..i + 1 + end];
-                return Some(tag.chars().take(40).collect());
-            }
-        }
-        rest = after;
-    }
-    None
-}
-
-fn hex16(digest: &[u8]) -> String {
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `a, b, c` or `a, b, c and 5 more`.

@@ -1,3 +1,4 @@
+use super::load::html_tag;
 use super::*;
 use crate::message::{FailureKind, Message, Outcome};
 use crate::promo::record::Record;
@@ -161,19 +162,26 @@ fn a_library_reports_every_problem_in_place() {
 }
 
 #[test]
-fn literal_chains_deeper_than_the_limit_are_refused() {
-    let found = problems(vec![
-        SnippetSource::new("a", "{% render 'b' %}"),
-        SnippetSource::new("b", "{% render 'c' %}"),
-        SnippetSource::new("c", "{% render 'd' %}"),
+fn a_message_rendering_a_chain_deeper_than_the_limit_does_not_load() {
+    let library = library(vec![
+        SnippetSource::new("a", "a{% render 'b' %}"),
+        SnippetSource::new("b", "b{% render 'c' %}"),
+        SnippetSource::new("c", "c{% render 'd' %}"),
         SnippetSource::new("d", "d"),
     ]);
+    let error = sms("{% render 'a' %}", &library).unwrap_err();
+    let p = &error.problems()[0];
+    assert_eq!(p.kind, FailureKind::LimitExceeded);
     assert_eq!(
-        found,
-        [
-            "a.liquid:1:1: snippets nest 4 deep from here, past the limit of 3: a → b → c → d; render fewer snippets inside snippets"
-        ]
+        p.message,
+        "snippets nested deeper than the limit of 3: a → b → c → d"
     );
+    // Three deep is the limit.
+    let message = sms("{% render 'b' %}", &library).unwrap();
+    let Outcome::Rendered { fields, .. } = render(&message, &voucher("x")) else {
+        panic!()
+    };
+    assert_eq!(fields["body"], "bcd");
 }
 
 #[test]
@@ -209,6 +217,36 @@ fn library_with_amazon(text: &str) -> Arc<Library> {
 }
 
 #[test]
+fn without_declared_parameters_a_snippet_takes_what_it_reads() {
+    // `Profile` is no parameter: a snippet cannot see the record.
+    let found = problems(vec![SnippetSource::new(
+        "hi",
+        "Hi {{ who }}{{ Profile.Name }}",
+    )]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("`Profile` is read but is not a parameter"));
+    let library = Arc::new(
+        Library::build(
+            [SnippetSource::new("hi", "Hi {{ who }}").with_sidecar("channels = [\"sms\"]")],
+            &env(),
+        )
+        .0,
+    );
+    let params: Vec<&String> = library.get("hi").unwrap().meta().params.keys().collect();
+    assert_eq!(params, ["who"]);
+    let errors = sms("{% render 'hi', whom: 'x' %}", &library).unwrap_err();
+    assert_eq!(
+        errors.problems()[0].message,
+        "snippet \"hi\" has no parameter `whom`"
+    );
+    let message = sms("{% render 'hi', who: 'Asha' %}", &library).unwrap();
+    let Outcome::Rendered { fields, .. } = render(&message, &voucher("x")) else {
+        panic!()
+    };
+    assert_eq!(fields["body"], "Hi Asha");
+}
+
+#[test]
 fn html_tags_are_found_outside_liquid() {
     assert_eq!(html_tag("a <b>bold</b>").as_deref(), Some("<b>"));
     assert_eq!(html_tag("{% if a < b %}x{% endif %} <3").as_deref(), None);
@@ -216,4 +254,55 @@ fn html_tags_are_found_outside_liquid() {
         html_tag("<table class=\"x\">").as_deref(),
         Some("<table class=\"x\">")
     );
+}
+
+#[test]
+fn an_undefined_value_in_a_snippet_is_a_warning_placed_in_the_snippet() {
+    let library = library(vec![
+        SnippetSource::new("line", "Code {{ code }}{{ note }}")
+            .with_sidecar("[params]\ncode = \"string\"\nnote = \"string\""),
+    ]);
+    let message = sms("{% render 'line', code: 'X' %}", &library).unwrap();
+    let Outcome::Rendered {
+        fields, warnings, ..
+    } = render(&message, &voucher("line"))
+    else {
+        panic!()
+    };
+    assert_eq!(fields["body"], "Code X");
+    assert_eq!(
+        warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+        ["`note` is undefined and rendered as nothing at line.liquid:1:19 (field body)"]
+    );
+}
+
+#[test]
+fn the_render_budget_counts_the_work_inside_snippets() {
+    let library = library(vec![
+        SnippetSource::new(
+            "grow",
+            "{% assign s = 'ab' %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s.size }}",
+        ),
+        SnippetSource::new("spin", "{% for i in (1..600000) %}{% endfor %}"),
+    ]);
+    for (body, limit) in [
+        ("{% render 'grow' %}", "string size limit"),
+        (
+            "{% render 'spin' %}{% render 'spin' %}",
+            "iterations in one render",
+        ),
+    ] {
+        let message = sms(body, &library).unwrap();
+        let failure = render(&message, &voucher("x")).failure().cloned().unwrap();
+        assert_eq!(failure.kind, FailureKind::LimitExceeded, "{body}");
+        assert!(failure.message.contains(limit), "{}", failure.message);
+        assert_eq!(
+            failure.file.as_deref(),
+            Some(if body.contains("grow") {
+                "grow.liquid"
+            } else {
+                "spin.liquid"
+            })
+        );
+    }
 }

@@ -205,6 +205,9 @@ fn load_message(path: &Path, load: &Load<'_>, max_segments: usize) -> Result<Mes
     let name = path.display().to_string();
     let mut message = Message::load_with(&name, &source, &load.env, load.snippets.as_ref())
         .map_err(|e| anyhow::Error::from(crate::cli::Reported(e.report())))?;
+    if let Some(note) = crate::cli::pin_note(&message) {
+        eprintln!("{note} for {name}");
+    }
     message.rules.max_sms_segments = max_segments;
     Ok(message)
 }

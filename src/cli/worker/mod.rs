@@ -121,7 +121,8 @@ pub struct WorkerArgs {
     #[arg(long)]
     allow_missing: bool,
     /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
-    /// sidecars) that `render` and `snippet` tags name.
+    /// sidecars) that `render` and `snippet` tags name. Default: the `snippets/`
+    /// directory beside the message, when there is one.
     #[arg(long, value_name = "DIR")]
     snippets: Option<std::path::PathBuf>,
 }
@@ -163,7 +164,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         allow_missing: args.allow_missing,
     };
     let env = messages::environment(&settings, args.now);
-    let snippets = super::load_snippets(args.snippets.as_deref(), &env)?;
+    let snippets = super::snippets_for(args.snippets.as_deref(), &args.message, &env)?;
     let messages = Messages::load(Load {
         path: &args.message,
         message_field: args.message_field.as_deref(),
