@@ -38,7 +38,7 @@ pub const TAGS: &[&str] = &[
 ];
 
 /// The most compile errors one template reports; past them the parser stops.
-const MAX_ERRORS: usize = 100;
+pub(super) const MAX_ERRORS: usize = 100;
 
 /// Parses a whole template. On failure, every error found, in source order (never
 /// empty): the parser goes on after an error at the next tag or output, so one run
