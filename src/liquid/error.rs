@@ -356,6 +356,38 @@ impl<'a> Snippet<'a> {
     }
 }
 
+impl Snippet<'_> {
+    /// The longest line a report shows whole, in characters.
+    const MAX_CHARS: usize = 200;
+    /// How many characters of a longer line it shows on each side of the place.
+    const CONTEXT: usize = 60;
+
+    /// The line as shown, the carets' column in it (from 0) and their width: a long
+    /// line (a whole template on one line) is cut to a window around the place, with
+    /// `...` where it was cut, so that a report stays a few lines long.
+    fn window(&self) -> (String, usize, usize) {
+        let col = (self.at.col as usize).saturating_sub(1);
+        let len = self.line.chars().count();
+        if len <= Self::MAX_CHARS {
+            return (self.line.to_owned(), col, self.width);
+        }
+        let width = self.width.min(Self::MAX_CHARS / 2);
+        let start = col.saturating_sub(Self::CONTEXT);
+        let end = (col + width + Self::CONTEXT).min(len);
+        let mut shown: String = if start > 0 {
+            "...".into()
+        } else {
+            String::new()
+        };
+        let caret = shown.len() + (col - start);
+        shown.extend(self.line.chars().skip(start).take(end - start));
+        if end < len {
+            shown.push_str("...");
+        }
+        (shown, caret, width)
+    }
+}
+
 /// One error or finding as rustc prints its own:
 ///
 /// ```text
@@ -392,15 +424,15 @@ impl Annotation<'_> {
             writeln!(out, "{pad}--> {place}")?;
         }
         if let Some(s) = self.snippet {
-            let before: String = s
-                .line
+            let (line, col, width) = s.window();
+            let before: String = line
                 .chars()
-                .take((s.at.col as usize).saturating_sub(1))
+                .take(col)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             writeln!(out, "{pad} |")?;
-            writeln!(out, "{} | {}", s.at.line, s.line)?;
-            writeln!(out, "{pad} | {before}{}", "^".repeat(s.width))?;
+            writeln!(out, "{} | {line}", s.at.line)?;
+            writeln!(out, "{pad} | {before}{}", "^".repeat(width))?;
         }
         if let Some(help) = self.help {
             writeln!(out, "{pad} = help: {help}")?;
@@ -548,6 +580,27 @@ mod tests {
         assert_eq!(e.range(), Some(14..19));
         assert_eq!(e.line_col(), Some(LineCol { line: 2, col: 12 }));
         assert_eq!(e.template(), Some("push.body"));
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_place() {
+        let source = format!("{}{{{{ x | upcse }}}}{}", "a".repeat(500), "b".repeat(500));
+        let start = source.find("upcse").unwrap();
+        let err = Error::new(ErrorKind::UnknownFilter, "unknown filter \"upcse\"")
+            .with_span(&source, Span::at(start, 5));
+        let shown = format!("{err:#}");
+        let lines: Vec<&str> = shown.lines().collect();
+        // 60 characters before the place and 60 after its end, `...` where cut.
+        assert_eq!(
+            lines[3],
+            format!(
+                "1 | ...{}{{{{ x | upcse }}}}{}...",
+                "a".repeat(53),
+                "b".repeat(57)
+            )
+        );
+        assert_eq!(lines[4], format!("  | {}^^^^^", " ".repeat(3 + 60)));
+        assert!(shown.len() < 400, "{shown}");
     }
 
     #[test]

@@ -407,11 +407,15 @@ impl<'a, 's> ExprParser<'a, 's> {
                     Some(near) => error.with_help(format!("did you mean \"{near}\"?")),
                     None => error,
                 };
+                let error = error.with_span(self.source, span);
                 // Kept, and the arguments parsed on, for the errors after it: the
-                // template does not compile, so the stand-in never runs.
-                self.errors
-                    .borrow_mut()
-                    .push(error.with_span(self.source, span));
+                // template does not compile, so the stand-in never runs. Past the
+                // most errors a template reports, the parse stops here.
+                let mut errors = self.errors.borrow_mut();
+                if errors.len() + 1 >= super::parser::MAX_ERRORS {
+                    return Err(error);
+                }
+                errors.push(error);
                 let stand_in: FilterFn = Arc::new(|input, _| Ok(input.clone()));
                 stand_in
             }

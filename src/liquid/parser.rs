@@ -38,7 +38,7 @@ pub const TAGS: &[&str] = &[
 ];
 
 /// The most compile errors one template reports; past them the parser stops.
-const MAX_ERRORS: usize = 100;
+pub(super) const MAX_ERRORS: usize = 100;
 
 /// Parses a whole template. On failure, every error found, in source order (never
 /// empty): the parser goes on after an error at the next tag or output, so one run
@@ -495,8 +495,9 @@ impl<'a, 's> Parser<'a, 's> {
         let subject = self.recover(subject, Expr::Literal(Value::Nil))?;
         self.enter(span)?;
         let ends = ["when", "else", "endcase"];
-        // Whatever stands before the first `when` is never rendered.
-        let (_, mut end) = self.closed_block("case", span, &ends)?;
+        // Whatever stands before the first `when` is never rendered, but (as in Shopify)
+        // it counts when deciding whether the tag is blank.
+        let (before, mut end) = self.closed_block("case", span, &ends)?;
         let mut arms = Vec::new();
         while end.name != "endcase" {
             let values = if end.name == "when" {
@@ -517,7 +518,9 @@ impl<'a, 's> Parser<'a, 's> {
             end = next;
         }
         self.depth -= 1;
-        strip_if_blank(&mut arms.iter_mut().map(|(_, b)| b).collect::<Vec<_>>());
+        if block_is_blank(&before) {
+            strip_if_blank(&mut arms.iter_mut().map(|(_, b)| b).collect::<Vec<_>>());
+        }
         Ok(Node::Case {
             subject,
             arms,

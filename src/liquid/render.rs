@@ -492,30 +492,32 @@ impl<'g> Renderer<'g> {
         out: &mut String,
         span: Span,
     ) -> Result<Flow> {
-        let subject = self.eval(sh, fr, subject)?;
-        let subject = self.owned_val(sh, fr, &subject, span)?;
         let mut matched = false;
         for (values, body) in arms {
-            // A `when` renders its block once for every value that matches, and each
-            // run is an iteration.
-            let runs = match values {
-                None if matched => 0,
-                None => 1,
-                Some(values) => {
-                    let mut hits = 0;
-                    for v in values {
-                        let v = self.operand(sh, fr, v)?;
-                        let v = self.owned(sh, fr, &v, span)?;
-                        self.pay_comparison(sh, fr, &v, &subject, span)?;
-                        if v.liquid_eq(&subject) {
-                            hits += 1;
-                        }
+            let Some(values) = values else {
+                // An `else` renders when no `when` before it matched.
+                if !matched {
+                    self.count_iteration(sh, fr.tpl, span)?;
+                    let flow = self.nested(sh, fr, body, out, span)?;
+                    if flow != Flow::Normal {
+                        return Ok(flow);
                     }
-                    matched |= hits > 0;
-                    hits
                 }
+                continue;
             };
-            for _ in 0..runs {
+            // A `when` renders its block once for every value that matches, each run an
+            // iteration. As in Shopify, the subject and each value are read in turn, when
+            // their comparison comes: a block that assigns changes the comparisons after it.
+            for v in values {
+                let found = self.eval(sh, fr, subject)?;
+                let found = self.owned_val(sh, fr, &found, span)?;
+                let v = self.operand(sh, fr, v)?;
+                let v = self.owned(sh, fr, &v, span)?;
+                self.pay_comparison(sh, fr, &v, &found, span)?;
+                if !v.liquid_eq(&found) {
+                    continue;
+                }
+                matched = true;
                 self.count_iteration(sh, fr.tpl, span)?;
                 let flow = self.nested(sh, fr, body, out, span)?;
                 if flow != Flow::Normal {
