@@ -19,7 +19,7 @@ pub fn tool_missing(what: &str, install: &str) {
     }
     // Past the test harness's capture (which hides what a passing test prints with
     // `eprintln!`), so that a skip is seen.
-    let _ = writeln!(std::io::stderr(), "\n======== {message} ========\n");
+    let _ = writeln!(std::io::stderr(), "\n*** {message} ***\n");
 }
 
 /// A running server, stopped when dropped.
