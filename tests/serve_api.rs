@@ -447,6 +447,43 @@ fn a_client_that_does_not_finish_its_headers_is_disconnected_after_the_header_ti
 }
 
 #[test]
+fn a_client_that_does_not_read_its_answer_is_disconnected_after_the_write_timeout() {
+    let server = Server::start(&["--write-timeout", "1", "--max-response-bytes", "100000000"]);
+    // 100 outcomes of 40,000 control characters: 24 MB of JSON, more than the socket
+    // buffers between the server and this client hold.
+    let body =
+        json!({"template": "\u{1}".repeat(40_000), "records": vec![credited_record(1); 100]})
+            .to_string();
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    let head = format!(
+        "POST /v1/render HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    // The answer is written until the buffers are full; then nothing is read for
+    // longer than the write timeout (rendering takes its time too).
+    std::thread::sleep(Duration::from_secs(6));
+    let (got, _) = read_until_closed(&mut stream);
+    let text = String::from_utf8_lossy(&got);
+    let (head, answer) = text.split_once("\r\n\r\n").expect("the answer's head");
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .expect("a content-length")
+        .parse()
+        .unwrap();
+    assert!(length > 20_000_000, "{length}");
+    assert!(
+        answer.len() < length,
+        "the whole answer ({length} bytes) was still there to read"
+    );
+    // The server goes on.
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
 fn malformed_requests_are_400s_that_say_what_is_wrong() {
     let server = Server::start(&[]);
     let record = credited_record(1);

@@ -24,6 +24,7 @@ use promo_liquid::snippets::Library;
 
 mod api;
 mod cache;
+mod conn;
 mod guard;
 mod metrics;
 mod playground;
@@ -61,6 +62,10 @@ pub struct ServeArgs {
     /// connection is closed. Also how long an idle kept-alive connection stays open.
     #[arg(long, default_value_t = 10.0)]
     header_timeout: f64,
+    /// Seconds an answer may wait for a client that reads none of it; past it the
+    /// connection is closed.
+    #[arg(long, default_value_t = 10.0)]
+    write_timeout: f64,
     /// The most bytes of outcome JSON one render request may answer; an outcome that
     /// would take the answer past it is replaced by a `limit_exceeded` failure.
     #[arg(long, default_value_t = 8 << 20)]
@@ -91,6 +96,7 @@ pub(crate) struct Limits {
     max_concurrent: usize,
     timeout: Duration,
     header_timeout: Duration,
+    write_timeout: Duration,
     max_response_bytes: usize,
     deadline: Option<Duration>,
 }
@@ -100,6 +106,7 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
     for (flag, seconds) in [
         ("--timeout", args.timeout),
         ("--header-timeout", args.header_timeout),
+        ("--write-timeout", args.write_timeout),
     ] {
         // Past a year, `Duration` and the timer are no use either.
         if !(seconds > 0.0 && seconds <= 31_536_000.0) {
@@ -119,6 +126,7 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
         max_concurrent: args.max_concurrent,
         timeout: Duration::from_secs_f64(args.timeout),
         header_timeout: Duration::from_secs_f64(args.header_timeout),
+        write_timeout: Duration::from_secs_f64(args.write_timeout),
         max_response_bytes: args.max_response_bytes,
         deadline: args.deadline.0,
     };
@@ -152,7 +160,8 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
 /// finishes a request's headers (slowloris) is disconnected after `--header-timeout`
 /// instead of holding its connection forever; the same bound closes kept-alive
 /// connections left idle. Bodies read slowly are bounded by `--timeout`, which covers
-/// reading the body.
+/// reading the body, and answers a client does not read by `--write-timeout`
+/// ([`conn::WriteTimeout`]).
 async fn serve(app: Arc<App>, listen: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -180,6 +189,7 @@ async fn serve(app: Arc<App>, listen: SocketAddr) -> Result<()> {
             () = &mut stop => break,
         };
         let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let stream = conn::WriteTimeout::new(stream, limits.write_timeout);
         let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
         let connection = connections.watch(connection);
         tokio::spawn(async move {
