@@ -2,8 +2,13 @@
 //! its own server on a free loopback port and its own data directory.
 //!
 //! The tests need `redis-server` on the PATH (`apt-get install redis-server`; `.ci/run`
-//! installs it) and fail when it is missing, unless `PROMO_LIQUID_SKIP_REDIS=1` asks to
-//! skip them.
+//! installs it). Without it each test says `skipped: redis-server not installed` on
+//! standard error and passes, unless `PROMO_LIQUID_REQUIRE_TOOLS=1` (set by `.ci/run`)
+//! makes that a failure; `PROMO_LIQUID_SKIP_REDIS=1` skips them with the server installed.
+//!
+//! No test waits for a fixed time and hopes: a worker that must be caught midway is
+//! frozen (SIGSTOP) and Redis is asked until it has taken in everything the worker had
+//! sent (the worker's connections are named `promo-liquid:CONSUMER:ROLE` for that).
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -12,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::Signal;
 use redis::streams::StreamRangeReply;
 use redis::{Commands, Connection};
 use serde_json::Value;
@@ -22,6 +28,32 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+const MISSING: &str = "redis-server not installed (apt-get install redis-server)";
+
+/// Whether the tests can run `redis-server`. When they cannot, says so loudly on
+/// standard error (the test then returns), or fails when `PROMO_LIQUID_REQUIRE_TOOLS=1`.
+fn redis_installed() -> bool {
+    if std::env::var_os("PROMO_LIQUID_SKIP_REDIS").is_some_and(|v| v == "1") {
+        eprintln!("skipped: PROMO_LIQUID_SKIP_REDIS=1");
+        return false;
+    }
+    let why = match Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
+        Ok(status) if status.success() => return true,
+        Ok(status) => format!("`redis-server --version` exited with {status}"),
+        Err(e) => format!("cannot run redis-server: {e}"),
+    };
+    if std::env::var_os("PROMO_LIQUID_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
+        panic!("{MISSING}, and PROMO_LIQUID_REQUIRE_TOOLS=1 requires it ({why})");
+    }
+    eprintln!("skipped: {MISSING} ({why})");
+    false
+}
+
 /// A `redis-server` of a test's own, stopped when dropped.
 struct Redis {
     child: Child,
@@ -30,21 +62,32 @@ struct Redis {
 }
 
 impl Redis {
-    /// Starts a server, or returns `None` when the tests are asked to skip Redis.
+    /// Starts a server, or returns `None` when the test is to be skipped.
     fn start(name: &str) -> Option<Redis> {
-        if std::env::var_os("PROMO_LIQUID_SKIP_REDIS").is_some_and(|v| v == "1") {
-            eprintln!("skipped: PROMO_LIQUID_SKIP_REDIS=1");
+        if !redis_installed() {
             return None;
         }
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("redis-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let port = free_port();
-        let child = spawn_server(&dir, port);
-        let redis = Redis { child, port, dir };
-        redis.wait_ready();
-        Some(redis)
+        // A free port can be taken by someone else before the server binds it: then
+        // the server exits, or another answers on it; either way, another port.
+        let mut tries = 0;
+        loop {
+            let port = free_port();
+            let mut child = spawn_server(&dir, port);
+            match wait_ready(&mut child, port) {
+                Ok(()) => return Some(Redis { child, port, dir }),
+                Err(why) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    tries += 1;
+                    assert!(tries < 5, "redis-server did not start: {why}");
+                    eprintln!("redis-server on port {port}: {why}; trying another port");
+                }
+            }
+        }
     }
 
     fn url(&self) -> String {
@@ -58,23 +101,6 @@ impl Redis {
             .unwrap()
     }
 
-    fn wait_ready(&self) {
-        let started = Instant::now();
-        loop {
-            let ping = redis::Client::open(self.url())
-                .and_then(|c| c.get_connection())
-                .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c));
-            if ping.is_ok() {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "redis-server did not start: {ping:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
     /// Stops the server the way an operator restarts it (it saves its data on the way
     /// out) and starts it again on the same port and data.
     fn restart(&mut self) {
@@ -82,7 +108,9 @@ impl Redis {
         let status = self.child.wait().unwrap();
         assert!(status.success(), "redis-server exited with {status}");
         self.child = spawn_server(&self.dir, self.port);
-        self.wait_ready();
+        if let Err(why) = wait_ready(&mut self.child, self.port) {
+            panic!("redis-server did not start again: {why}");
+        }
     }
 }
 
@@ -109,12 +137,41 @@ fn spawn_server(dir: &Path, port: u16) -> Child {
         .arg(dir)
         .stdout(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run redis-server ({e}): install it (apt-get install redis-server), \
-                 or set PROMO_LIQUID_SKIP_REDIS=1 to skip the worker tests"
-            )
-        })
+        .unwrap_or_else(|e| panic!("cannot run redis-server: {e}"))
+}
+
+/// Waits until `child` answers on `port`, its data loaded: the server that answers must be this very
+/// process (its `INFO` gives its pid), not another that took the port.
+fn wait_ready(child: &mut Child, port: u16) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Err(format!("it exited with {status}"));
+        }
+        let info = redis::Client::open(format!("redis://127.0.0.1:{port}"))
+            .and_then(|c| c.get_connection())
+            .and_then(|mut c| {
+                redis::cmd("INFO")
+                    .arg("server")
+                    .arg("persistence")
+                    .query::<String>(&mut c)
+            });
+        // Up, and done loading its data (after a restart).
+        if let Some(info) = info.as_ref().ok().filter(|i| i.contains("\nloading:0")) {
+            let pid = info
+                .lines()
+                .find_map(|l| l.strip_prefix("process_id:"))
+                .and_then(|pid| pid.trim().parse::<u32>().ok());
+            return match pid {
+                Some(pid) if pid == child.id() => Ok(()),
+                _ => Err(format!("another server answers on port {port}")),
+            };
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            return Err(format!("no answer in 30 s: {info:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn free_port() -> u16 {
@@ -255,12 +312,95 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn signal(child: &Child, signal: &str) {
-    let status = Command::new("kill")
-        .args(["-s", signal, &child.id().to_string()])
-        .status()
+fn signal(child: &Child, signal: Signal) {
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, signal).unwrap();
+}
+
+/// The connections of the worker `consumer` that Redis still has: for each, the
+/// fields `CLIENT LIST` gives (`name`, `flags`, `qbuf`, `cmd`, ...).
+fn clients_of(connection: &mut Connection, consumer: &str) -> Vec<HashMap<String, String>> {
+    let list: String = redis::cmd("CLIENT").arg("LIST").query(connection).unwrap();
+    let prefix = format!("promo-liquid:{consumer}:");
+    list.lines()
+        .map(|line| {
+            line.split(' ')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect::<HashMap<_, _>>()
+        })
+        .filter(|fields| fields.get("name").is_some_and(|n| n.starts_with(&prefix)))
+        .collect()
+}
+
+/// The ids of the entries of `in` pending to `consumer`.
+fn held_by(connection: &mut Connection, consumer: &str) -> HashSet<String> {
+    let held: redis::streams::StreamPendingCountReply = connection
+        .xpending_consumer_count("in", "g", "-", "+", 100_000, consumer)
         .unwrap();
-    assert!(status.success());
+    held.ids.into_iter().map(|p| p.id).collect()
+}
+
+/// What a worker has done, as Redis has it: outcomes written, entries it holds.
+#[derive(Debug, PartialEq)]
+struct Done {
+    written: usize,
+    held: HashSet<String>,
+}
+
+/// Once the worker `consumer` is frozen (SIGSTOP), waits until Redis has carried out
+/// every command the worker sent before it froze: the output, the worker's pending list
+/// and what Redis has of the worker's next command (a command it froze in the middle
+/// of sending stays half there) the same over several looks. A frozen worker sends
+/// nothing more, so what this returns stays true until the worker runs again.
+fn settled_frozen(redis: &Redis, consumer: &str) -> Done {
+    let mut connection = redis.connection();
+    let mut last = None;
+    let mut same = 0;
+    let started = Instant::now();
+    loop {
+        let mut buffers: Vec<(String, String)> = clients_of(&mut connection, consumer)
+            .into_iter()
+            .map(|c| (c["name"].clone(), c["qbuf"].clone()))
+            .collect();
+        buffers.sort();
+        let look = (
+            Done {
+                written: connection.xlen("out").unwrap(),
+                held: held_by(&mut connection, consumer),
+            },
+            buffers,
+        );
+        same = if last.as_ref() == Some(&look) {
+            same + 1
+        } else {
+            0
+        };
+        if same == 3 {
+            return look.0;
+        }
+        last = Some(look);
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "Redis did not settle with {consumer} frozen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Once the worker `consumer` is dead, waits until Redis has dropped its connections:
+/// from then on nothing the worker sent can still change anything.
+fn settled_dead(redis: &Redis, consumer: &str) -> Done {
+    let mut connection = redis.connection();
+    wait_for(
+        "Redis to drop the dead worker's connections",
+        Duration::from_secs(60),
+        || clients_of(&mut connection, consumer).is_empty(),
+    );
+    Done {
+        written: connection.xlen("out").unwrap(),
+        held: held_by(&mut connection, consumer),
+    }
 }
 
 /// The number the summary line gives before `label`.
@@ -363,28 +503,42 @@ fn every_entry_gets_the_outcome_batch_gives_plus_its_id() {
 
 #[test]
 fn two_workers_split_the_stream_and_render_nothing_twice() {
+    const ENTRIES: usize = 20_000;
     let Some(redis) = Redis::start("split") else {
         return;
     };
-    let ids = load(&redis, &small_records(20_000));
+    let mut connection = redis.connection();
+    // Both workers wait on the empty stream first, so that neither can take it all
+    // before the other has started: each new entry goes to a worker that waits.
     let start = |name: &str| {
         worker(
             &redis,
             SMALL_MESSAGE,
-            &[
-                "--drain",
-                "--jobs",
-                "1",
-                "--batch",
-                "100",
-                "--consumer",
-                name,
-            ],
+            &["--jobs", "1", "--batch", "100", "--consumer", name],
         )
         .spawn()
         .unwrap()
     };
     let (a, b) = (start("a"), start("b"));
+    wait_for(
+        "both workers to wait for entries",
+        Duration::from_secs(120),
+        || {
+            ["a", "b"].iter().all(|name| {
+                clients_of(&mut connection, name).iter().any(|c| {
+                    c["name"].ends_with(":reader")
+                        && c["flags"].contains('b')
+                        && c["cmd"] == "xreadgroup"
+                })
+            })
+        },
+    );
+    let ids = load(&redis, &small_records(ENTRIES));
+    wait_for("every outcome", Duration::from_secs(300), || {
+        connection.xlen::<_, usize>("out").unwrap() >= ENTRIES && pending(&redis) == 0
+    });
+    signal(&a, Signal::SIGTERM);
+    signal(&b, Signal::SIGTERM);
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     assert!(
         a.status.success() && b.status.success(),
@@ -402,7 +556,7 @@ fn two_workers_split_the_stream_and_render_nothing_twice() {
     );
     assert_eq!(
         rendered(&a) + rendered(&b),
-        20_000,
+        ENTRIES as u64,
         "nothing rendered twice:\n{a}\n{b}"
     );
 
@@ -440,20 +594,32 @@ fn a_killed_workers_entries_are_claimed_and_every_entry_comes_out_once() {
         Duration::from_secs(300),
         || connection.xlen::<_, usize>("out").unwrap() >= ENTRIES / 3,
     );
-    doomed.kill().unwrap(); // SIGKILL
+    // Kill it while it holds entries it has not written. It holds none for a moment
+    // now and then (before it claims, it finishes what it has), so freeze it, look,
+    // and let it run on a little when it holds nothing.
+    let mut frozen = None;
+    for attempt in 0..200 {
+        signal(&doomed, Signal::SIGSTOP);
+        let done = settled_frozen(&redis, "doomed");
+        if !done.held.is_empty() {
+            eprintln!(
+                "froze the worker at look {}: {} written, {} held",
+                attempt + 1,
+                done.written,
+                done.held.len()
+            );
+            frozen = Some(done);
+            break;
+        }
+        signal(&doomed, Signal::SIGCONT);
+        std::thread::sleep(Duration::from_millis(1 + attempt % 20));
+    }
+    let frozen = frozen.expect("the worker held entries at one of 200 looks");
+    doomed.kill().unwrap(); // SIGKILL, still frozen
     doomed.wait().unwrap();
-    // Let Redis finish whatever the killed worker had sent before it died.
-    std::thread::sleep(Duration::from_millis(200));
-    let written_by_doomed: usize = connection.xlen("out").unwrap();
-    let held: redis::streams::StreamPendingCountReply = connection
-        .xpending_consumer_count("in", "g", "-", "+", 10_000, "doomed")
-        .unwrap();
-    let held: HashSet<String> = held.ids.into_iter().map(|p| p.id).collect();
-    assert!(
-        !held.is_empty(),
-        "the killed worker held entries it had not written"
-    );
-    assert!(written_by_doomed < ENTRIES, "killed midway");
+    let dead = settled_dead(&redis, "doomed");
+    assert_eq!(dead, frozen, "a frozen worker changes nothing more");
+    assert!(dead.written < ENTRIES, "killed midway");
 
     let output = run(worker(
         &redis,
@@ -471,7 +637,12 @@ fn a_killed_workers_entries_are_claimed_and_every_entry_comes_out_once() {
     let stderr = text(&output.stderr);
     assert_eq!(
         summary_count(&stderr, "recovered"),
-        held.len() as u64,
+        dead.held.len() as u64,
+        "the survivor rendered what the dead worker held: {stderr}"
+    );
+    assert_eq!(
+        summary_count(&stderr, "outcomes written") as usize,
+        ENTRIES - dead.written,
         "{stderr}"
     );
 
@@ -490,6 +661,14 @@ fn a_killed_workers_entries_are_claimed_and_every_entry_comes_out_once() {
     let duplicates: Vec<_> = count.iter().filter(|(_, n)| **n > 1).collect();
     assert!(duplicates.is_empty(), "duplicated outcomes: {duplicates:?}");
     assert_eq!(outcomes.len(), ENTRIES);
+    let survivor: HashSet<&str> = outcomes[dead.written..]
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .collect();
+    assert!(
+        dead.held.iter().all(|id| survivor.contains(id.as_str())),
+        "the survivor wrote what the dead worker held"
+    );
     assert_eq!(pending(&redis), 0);
 }
 
@@ -510,17 +689,31 @@ fn an_entry_delivered_too_often_goes_to_the_dead_letter_stream() {
         .arg(&["GROUP", "g", "ghost", "COUNT", "2", "STREAMS", "in", ">"])
         .query(&mut connection)
         .unwrap();
+    // Both left idle for a minute already, as far as Redis knows.
     let _: redis::Value = redis::cmd("XCLAIM")
-        .arg(&["in", "g", "ghost", "0", &ids[0], "RETRYCOUNT", "9"])
+        .arg(&[
+            "in",
+            "g",
+            "ghost",
+            "0",
+            &ids[0],
+            "IDLE",
+            "60000",
+            "RETRYCOUNT",
+            "9",
+        ])
+        .query(&mut connection)
+        .unwrap();
+    let _: redis::Value = redis::cmd("XCLAIM")
+        .arg(&["in", "g", "ghost", "0", &ids[1], "IDLE", "60000"])
         .query(&mut connection)
         .unwrap();
     let _: usize = connection.xdel("in", &[&ids[1]]).unwrap();
-    std::thread::sleep(Duration::from_millis(50));
 
     let output = run(worker(
         &redis,
         SMALL_MESSAGE,
-        &["--drain", "--claim-after", "10ms", "--max-deliveries", "5"],
+        &["--drain", "--claim-after", "30s", "--max-deliveries", "5"],
     ));
     let stderr = text(&output.stderr);
     assert_eq!(summary_count(&stderr, "dead-lettered"), 2, "{stderr}");
@@ -557,25 +750,43 @@ fn an_entry_delivered_too_often_goes_to_the_dead_letter_stream() {
 
 #[test]
 fn sigterm_finishes_the_batch_in_hand_and_exits_0() {
+    const BATCH: usize = 1000;
     let Some(redis) = Redis::start("sigterm") else {
         return;
     };
     let ids = load(&redis, &small_records(30_000));
-    let child = worker(&redis, SMALL_MESSAGE, &["--batch", "1000", "--jobs", "1"])
-        .spawn()
-        .unwrap();
+    let child = worker(
+        &redis,
+        SMALL_MESSAGE,
+        &["--batch", "1000", "--jobs", "1", "--consumer", "stopping"],
+    )
+    .spawn()
+    .unwrap();
     let mut connection = redis.connection();
     wait_for("the first outcomes", Duration::from_secs(120), || {
         connection.xlen::<_, usize>("out").unwrap() > 0
     });
-    signal(&child, "TERM");
+    // Frozen, it reads nothing more until it has the signal in hand.
+    signal(&child, Signal::SIGSTOP);
+    let before = settled_frozen(&redis, "stopping");
+    assert!(
+        before.written + 3 * BATCH < ids.len(),
+        "caught early enough to tell stopping from finishing: {} written",
+        before.written
+    );
+    signal(&child, Signal::SIGTERM);
+    signal(&child, Signal::SIGCONT);
     let output = child.wait_with_output().unwrap();
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let written = outcomes(&redis).len();
+    // It holds at most three batches (one read, one rendering, one being written):
+    // those it finishes, and reads no more.
     assert!(
-        written < ids.len(),
-        "stopped before the end ({written} written)"
+        written >= before.written + before.held.len() && written <= before.written + 3 * BATCH,
+        "{} written before the signal, {} held, {written} at the end",
+        before.written,
+        before.held.len()
     );
     assert_eq!(
         summary_count(&stderr, "outcomes written") as usize,
@@ -598,18 +809,24 @@ fn a_redis_restart_mid_run_loses_nothing() {
     let child = worker(
         &redis,
         SMALL_MESSAGE,
-        &["--batch", "200", "--claim-after", "2s"],
+        &["--batch", "200", "--claim-after", "2s", "--consumer", "w"],
     )
     .spawn()
     .unwrap();
     wait_for("the first outcomes", Duration::from_secs(120), || {
         redis.connection().xlen::<_, usize>("out").unwrap() > 2000
     });
+    // Restarted while the worker is frozen midway, with entries in hand and perhaps a
+    // write half sent: it finds its connections gone when it runs again.
+    signal(&child, Signal::SIGSTOP);
+    let before = settled_frozen(&redis, "w");
+    assert!(before.written < ids.len(), "caught midway");
     redis.restart();
+    signal(&child, Signal::SIGCONT);
     wait_for("every entry", Duration::from_secs(300), || {
         redis.connection().xlen::<_, usize>("out").unwrap() >= ids.len() && pending(&redis) == 0
     });
-    signal(&child, "TERM");
+    signal(&child, Signal::SIGTERM);
     let output = child.wait_with_output().unwrap();
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");

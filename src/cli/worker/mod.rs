@@ -225,7 +225,8 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     let (read_result, write_result) = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let reader = Reader {
-                link: Link::new(client.clone(), "reader").stop_on(Arc::clone(&shared.stop)),
+                link: Link::new(client.clone(), &shared.names.consumer, "reader")
+                    .stop_on(Arc::clone(&shared.stop)),
                 shared: &shared,
                 args: &args,
                 to_render,
@@ -241,7 +242,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
             fail_on_error(&shared, result)
         });
         let writer = scope.spawn(|| {
-            let link = Link::new(client.clone(), "writer");
+            let link = Link::new(client.clone(), &shared.names.consumer, "writer");
             fail_on_error(
                 &shared,
                 write_loop(link, &shared, args.output_maxlen, write_queue),

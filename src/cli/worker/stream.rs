@@ -107,6 +107,8 @@ pub struct Link {
     connection: Option<Connection>,
     /// Says which thread is talking, in messages.
     role: &'static str,
+    /// The connection's name on the server (`CLIENT SETNAME`).
+    name: String,
     /// How many times the connection was lost and made again.
     pub reconnects: u64,
     /// When set, retries give up once it is true (a reader that holds nothing need not
@@ -128,11 +130,13 @@ static SCRIPT: std::sync::LazyLock<Script> =
 const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Link {
-    pub fn new(client: Client, role: &'static str) -> Link {
+    /// A link for the stage `role` of the worker `consumer`.
+    pub fn new(client: Client, consumer: &str, role: &'static str) -> Link {
         Link {
             client,
             connection: None,
             role,
+            name: client_name(consumer, role),
             reconnects: 0,
             stop: None,
         }
@@ -203,12 +207,21 @@ impl Link {
     }
 
     fn connect(&self) -> RedisResult<Connection> {
-        let connection = self
+        let mut connection = self
             .client
             .get_connection_with_timeout(Duration::from_secs(5))?;
         connection.set_read_timeout(Some(REPLY_TIMEOUT))?;
         connection.set_write_timeout(Some(REPLY_TIMEOUT))?;
-        Ok(connection)
+        // Named, so that `CLIENT LIST` shows whose connection it is. A server that
+        // refuses (a user without the `client` permission) is not an error.
+        match redis::cmd("CLIENT")
+            .arg("SETNAME")
+            .arg(&self.name)
+            .query::<()>(&mut connection)
+        {
+            Err(e) if e.is_io_error() || e.is_unrecoverable_error() => Err(e),
+            _ => Ok(connection),
+        }
     }
 
     /// Creates the group (and the stream) unless it exists; a new group starts after
@@ -423,6 +436,16 @@ impl Link {
     }
 }
 
+/// The name a worker's connection goes by on the server, `promo-liquid:CONSUMER:ROLE`
+/// (`CLIENT LIST` shows it): a character a client name cannot hold (a space, a
+/// non-ASCII letter) becomes `_`.
+pub fn client_name(consumer: &str, role: &str) -> String {
+    format!("promo-liquid:{consumer}:{role}")
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '_' })
+        .collect()
+}
+
 /// Whether a retry can help: a lost or refused connection, a timeout, a server that
 /// is loading, out of memory, or failing over.
 fn transient(e: &RedisError) -> bool {
@@ -514,6 +537,14 @@ mod tests {
     fn ids_order_as_numbers() {
         assert!(id_order("10-0") > id_order("9-5"));
         assert!(id_order("9-10") > id_order("9-9"));
+    }
+
+    #[test]
+    fn client_names_hold_no_spaces() {
+        assert_eq!(
+            client_name("host 1-été", "reader"),
+            "promo-liquid:host_1-_t_:reader"
+        );
     }
 
     #[test]
