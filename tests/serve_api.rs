@@ -2,6 +2,9 @@
 
 mod serve;
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -200,6 +203,284 @@ fn records_give_their_outcomes_in_order_up_to_the_limit() {
         response.json()["message"],
         "records: at most 3 records a request (--max-records), found 4"
     );
+}
+
+/// A fresh directory under the test's temporary directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("serve-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A template that outputs `n` undefined paths, `x0` to `x{n-1}`, one a line.
+fn undefined_paths(n: usize) -> String {
+    (0..n).map(|i| format!("{{{{ x{i} }}}}\n")).collect()
+}
+
+#[test]
+fn an_outcome_lists_its_first_100_warnings_and_counts_the_rest() {
+    let server = Server::start(&[]);
+    let dir = scratch("warnings");
+    let record = credited_record(1);
+    let record_file = dir.join("record.json");
+    std::fs::write(&record_file, record.to_string()).unwrap();
+    let record_file = record_file.to_str().unwrap();
+    for (places, omitted) in [(3, None), (100, None), (101, Some(1)), (250, Some(150))] {
+        let template = undefined_paths(places);
+        let file = dir.join(format!("t{places}.liquid"));
+        std::fs::write(&file, &template).unwrap();
+        let file = file.to_str().unwrap();
+        // The CLI lists every warning.
+        let printed = cli(&["render", file, "--record", record_file, "--format", "json"]);
+        let expected: Value = serde_json::from_str(&printed).unwrap();
+        let all = expected["warnings"].as_array().unwrap();
+        assert_eq!(all.len(), places, "{printed}");
+        let response = server.post(
+            "/v1/render",
+            &json!({"template": template, "name": file, "record": record}),
+        );
+        assert_eq!(response.status, 200, "{}", response.body);
+        let outcome = response.json();
+        assert_eq!(outcome["outcome"], "rendered");
+        assert_eq!(
+            outcome["warnings"].as_array().unwrap()[..],
+            all[..places.min(100)],
+            "{places} places"
+        );
+        assert_eq!(
+            outcome.get("warnings_omitted"),
+            omitted.map(Value::from).as_ref()
+        );
+        if omitted.is_none() {
+            assert_eq!(response.body, printed, "{places} places");
+        }
+    }
+    // Each outcome of a `records` request, and each preview, is cut alike.
+    let template = undefined_paths(250);
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": template, "records": [record, record]}),
+    );
+    for outcome in response.json()["outcomes"].as_array().unwrap() {
+        assert_eq!(outcome["warnings"].as_array().unwrap().len(), 100);
+        assert_eq!(outcome["warnings"][99]["path"], "x99");
+        assert_eq!(outcome["warnings_omitted"], 150);
+    }
+    let response = server.post(
+        "/v1/preview",
+        &json!({"template": template, "event": "CT Points Credited", "now": NOW}),
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    let previews = response.json()["previews"].clone();
+    let rendered: Vec<&Value> = previews
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["outcome"] == "rendered")
+        .collect();
+    assert!(!rendered.is_empty(), "{previews}");
+    for preview in rendered {
+        assert_eq!(preview["warnings"].as_array().unwrap().len(), 100);
+        assert_eq!(preview["warnings_omitted"], 150);
+    }
+}
+
+#[test]
+fn the_outcomes_of_a_request_take_at_most_max_response_bytes_of_json() {
+    let server = Server::start(&["--max-response-bytes", "20000"]);
+    let dir = scratch("response-bytes");
+    let record = credited_record(1);
+    let record_file = dir.join("record.json");
+    std::fs::write(&record_file, record.to_string()).unwrap();
+    let record_file = record_file.to_str().unwrap();
+    let template = "x".repeat(3000);
+    let file = dir.join("long.liquid");
+    std::fs::write(&file, &template).unwrap();
+    let file = file.to_str().unwrap();
+    let printed = cli(&["render", file, "--record", record_file, "--format", "json"]);
+    let one: Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(one["outcome"], "rendered", "{printed}");
+    // Under the limit, the answer is the CLI's.
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": template, "name": file, "record": record}),
+    );
+    assert_eq!(response.body, printed);
+    // Ten records: as many outcomes as fit whole, each counted as the CLI prints it,
+    // then failures that say why.
+    let fit = 20000 / printed.len();
+    assert!((2..10).contains(&fit), "{}", printed.len());
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": template, "name": file, "records": vec![record.clone(); 10]}),
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    let outcomes = response.json()["outcomes"].as_array().unwrap().clone();
+    assert_eq!(outcomes.len(), 10);
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if i < fit {
+            assert_eq!(*outcome, one, "outcome {i}");
+        } else {
+            assert_eq!(outcome["outcome"], "failed", "outcome {i}");
+            assert_eq!(outcome["kind"], "limit_exceeded");
+            let message = outcome["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("this outcome is {} bytes of JSON", printed.len()))
+                    && message.contains("--max-response-bytes"),
+                "{message}"
+            );
+        }
+    }
+    // It is the JSON that counts: 4,000 control characters are 24,000 bytes of it.
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": "\u{1}".repeat(4000), "record": record}),
+    );
+    let outcome = response.json();
+    assert_eq!(outcome["kind"], "limit_exceeded", "{outcome}");
+    assert!(response.body.len() < 1000, "{}", response.body.len());
+    // A preview's samples likewise.
+    let response = server.post(
+        "/v1/preview",
+        &json!({"template": "\u{1}".repeat(4000), "event": "CT Points Credited", "now": NOW}),
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    let previews = response.json()["previews"].clone();
+    for preview in previews.as_array().unwrap() {
+        assert_eq!(preview["kind"], "limit_exceeded", "{preview}");
+        assert!(preview.get("checks").is_none(), "{preview}");
+    }
+}
+
+#[test]
+fn a_template_of_a_megabyte_on_one_line_is_answered_in_bounds() {
+    // 200,000 undefined outputs on one line, just under the engine's 1 MiB template
+    // limit. Locating each place by counting from the line's start made linting it
+    // quadratic (8 s of a release build), and the render answered 45 MB of warnings.
+    let server = Server::start(&[]);
+    let template = "{{x}}".repeat(200_000);
+    let response = server.post("/v1/lint", &json!({"template": template}));
+    assert_eq!(response.status, 200, "{}", response.body);
+    let report = response.json();
+    assert_eq!(
+        report["files"][0]["diagnostics"][0]["code"],
+        "unknown_global"
+    );
+    assert_eq!(
+        report["files"][0]["diagnostics"][0]["at"],
+        json!({"line": 1, "col": 3})
+    );
+    let response = server.post(
+        "/v1/render",
+        &json!({"template": template, "record": credited_record(1)}),
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    let outcome = response.json();
+    assert_eq!(outcome["warnings"].as_array().unwrap().len(), 100);
+    assert_eq!(
+        outcome["warnings"][99]["at"],
+        json!({"line": 1, "col": 498})
+    );
+    assert_eq!(outcome["warnings_omitted"], 199_900);
+    assert!(response.body.len() < 64 << 10, "{}", response.body.len());
+}
+
+/// Reads from `stream` until it closes; what it read and how long that took.
+fn read_until_closed(stream: &mut TcpStream) -> (Vec<u8>, Duration) {
+    let start = Instant::now();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!(
+                "the connection is still open after {:?} ({e}); read {:?}",
+                start.elapsed(),
+                String::from_utf8_lossy(&got)
+            ),
+        }
+    }
+    (got, start.elapsed())
+}
+
+#[test]
+fn a_client_that_does_not_finish_its_headers_is_disconnected_after_the_header_timeout() {
+    let server = Server::start(&["--header-timeout", "1"]);
+    // Slowloris: part of a request line, then nothing.
+    let mut slow = TcpStream::connect(&server.addr).unwrap();
+    slow.write_all(b"POST /v1/render HT").unwrap();
+    let (got, waited) = read_until_closed(&mut slow);
+    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+    assert!(
+        waited >= Duration::from_millis(900),
+        "closed after {waited:?}"
+    );
+    // A connection that sends nothing at all.
+    let mut silent = TcpStream::connect(&server.addr).unwrap();
+    let (got, waited) = read_until_closed(&mut silent);
+    assert!(got.is_empty() && waited >= Duration::from_millis(900));
+    // Headers sent in pieces within the timeout are served; the connection, kept
+    // alive, is closed once it has been idle for the timeout.
+    let mut patient = TcpStream::connect(&server.addr).unwrap();
+    patient
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    patient.write_all(b"\r\n").unwrap();
+    let (got, waited) = read_until_closed(&mut patient);
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    assert!(text.ends_with("{\n  \"status\": \"ok\"\n}\n"), "{text}");
+    assert!(
+        waited >= Duration::from_millis(900),
+        "closed after {waited:?}"
+    );
+    // The server goes on.
+    assert_eq!(server.get("/healthz").status, 200);
+}
+
+#[test]
+fn a_client_that_does_not_read_its_answer_is_disconnected_after_the_write_timeout() {
+    let server = Server::start(&["--write-timeout", "1", "--max-response-bytes", "100000000"]);
+    // 100 outcomes of 40,000 control characters: 24 MB of JSON, more than the socket
+    // buffers between the server and this client hold.
+    let body =
+        json!({"template": "\u{1}".repeat(40_000), "records": vec![credited_record(1); 100]})
+            .to_string();
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    let head = format!(
+        "POST /v1/render HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    // The answer is written until the buffers are full; then nothing is read for
+    // longer than the write timeout (rendering takes its time too).
+    std::thread::sleep(Duration::from_secs(6));
+    let (got, _) = read_until_closed(&mut stream);
+    let text = String::from_utf8_lossy(&got);
+    let (head, answer) = text.split_once("\r\n\r\n").expect("the answer's head");
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .expect("a content-length")
+        .parse()
+        .unwrap();
+    assert!(length > 20_000_000, "{length}");
+    assert!(
+        answer.len() < length,
+        "the whole answer ({length} bytes) was still there to read"
+    );
+    // The server goes on.
+    assert_eq!(server.get("/healthz").status, 200);
 }
 
 #[test]

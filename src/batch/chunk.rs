@@ -98,12 +98,16 @@ impl<R: BufRead> LineReader<R> {
     /// empty chunk means the input has ended. After an error the chunk holds the lines
     /// read before it.
     pub fn fill(&mut self, chunk: &mut Chunk) -> io::Result<()> {
+        self.fill_up_to(chunk, self.limits.lines)
+    }
+
+    /// [`LineReader::fill`] with at most `lines` lines (and at least one), fewer than
+    /// the limit when the outcomes are expected to be large.
+    pub fn fill_up_to(&mut self, chunk: &mut Chunk, lines: usize) -> io::Result<()> {
         chunk.text.clear();
         chunk.lines.clear();
-        while !self.ended
-            && chunk.lines.len() < self.limits.lines.max(1)
-            && chunk.text.len() < self.limits.bytes
-        {
+        let lines = lines.min(self.limits.lines).max(1);
+        while !self.ended && chunk.lines.len() < lines && chunk.text.len() < self.limits.bytes {
             self.read_line(chunk)?;
         }
         Ok(())

@@ -31,21 +31,32 @@
 //! ));
 //! ```
 //!
-//! How it runs: lines are read as raw bytes into a chunk (a few thousand lines, a few
-//! MiB), the chunk's records are rendered in parallel with rayon, each thread through a
-//! [`Worker`] that keeps its last outcome's field buffers for the next record, and each
-//! record's outcome line goes into its own output buffer; the buffers are written in
-//! order. While one chunk renders, the
-//! previous one is written and the next one read into its buffers, so reading and
-//! writing overlap with rendering, and memory holds two chunks whatever the input size.
-//! Every buffer is kept from chunk to chunk. A line over the size limit is skipped while
-//! it is measured, never buffered.
+//! How it runs (`run.rs` has the details): each thread of the pool reads a chunk of
+//! lines (raw bytes, a thousand lines or a MiB at most, fewer when outcomes are large),
+//! renders it through its own [`Worker`], which keeps its last outcome's buffers for the
+//! next record, into the chunk's output buffer, and hands the chunk over to be written
+//! in input order: the thread that finishes the chunk whose turn it is writes it and
+//! every chunk after it that is done. There is no barrier between chunks, so a slow
+//! record holds back only the output behind it, never the rendering.
+//!
+//! Memory is bounded by the limits, not by the input or the outcomes: at most `2 ×
+//! threads + 2` chunks are read and not yet written, each of at most
+//! [`BatchOptions::chunk_bytes`] of input (plus one line) and
+//! [`BatchOptions::chunk_output_bytes`] of outcomes plus one outcome (a chunk whose
+//! outcomes pass that waits for its turn and writes them before it goes on); one
+//! outcome is bounded by the render limits (`Limits::max_output_bytes` a field). A line
+//! over the size limit is skipped while it is measured, never buffered.
 //!
 //! Nothing is lost: every non-blank line gets exactly one outcome, `failed` for lines that
 //! are not records (the kinds are [`FailureKind`](crate::message::FailureKind)'s), and a read error ends the run only after
-//! the outcomes of every line before it are written.
+//! the outcomes of every line before it are written. A run can be stopped
+//! ([`Batch::run_until`]): the lines being rendered finish and the output ends in whole
+//! lines, the outcomes of every line up to [`Summary::last_line`]. The output's `write` calls are
+//! counted, so that after a write error [`BatchError::Write`] names the last line whose
+//! outcome the output took whole.
 
 use std::io::{self, BufRead, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -55,29 +66,35 @@ use crate::promo::record::RecordOptions;
 
 mod chunk;
 mod line;
+mod run;
 
 use chunk::{Chunk, Limits, LineReader};
 use line::Input;
 pub use line::LineOutcome;
 
-/// How a batch reads its input.
+/// How a batch reads its input and how much it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BatchOptions {
     /// Lines longer than this many bytes (newline excluded) fail with `line_too_long`;
     /// they are skipped, not buffered. Default 1 MiB.
     pub max_line_bytes: usize,
-    /// A chunk holds at most this many lines. Default 4096.
+    /// A chunk holds at most this many lines. Default 1024.
     pub chunk_lines: usize,
-    /// A chunk ends once its lines add up to this many bytes. Default 4 MiB.
+    /// A chunk ends once its lines add up to this many bytes. Default 1 MiB.
     pub chunk_bytes: usize,
+    /// The outcome bytes a chunk holds before they must be written: chunks are sized
+    /// from the outcomes of the lines before them to stay under it, and a chunk that
+    /// passes it anyway waits for its turn and writes what it has. Default 1 MiB.
+    pub chunk_output_bytes: usize,
 }
 
 impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
             max_line_bytes: 1 << 20,
-            chunk_lines: 4096,
-            chunk_bytes: 4 << 20,
+            chunk_lines: 1024,
+            chunk_bytes: 1 << 20,
+            chunk_output_bytes: 1 << 20,
         }
     }
 }
@@ -91,10 +108,16 @@ pub struct Summary {
     pub aborted: u64,
     /// Lines that failed: not records, or records that could not be rendered.
     pub failed: u64,
-    /// Blank lines skipped (no outcome).
+    /// Blank lines skipped (no outcome), up to `last_line`.
     pub blank_lines: u64,
     /// Input bytes read, newlines included.
     pub input_bytes: u64,
+    /// The last input line done with: every line up to it has its outcome written, or
+    /// was blank. The input's last line when the run went to the end, else the line
+    /// of the last outcome written (0 when there was none): where to resume.
+    pub last_line: u64,
+    /// The run was stopped (see [`Batch::run_until`]) before the end of its input.
+    pub stopped: bool,
 }
 
 impl Summary {
@@ -125,16 +148,23 @@ pub enum BatchError {
         /// The I/O error.
         source: io::Error,
     },
-    /// The outcomes could not be written.
-    #[error("cannot write the outcomes")]
-    Write(#[source] io::Error),
+    /// The outcomes could not be written. The output took the outcomes of the lines up
+    /// to `last_line` whole (as far as its `write` calls tell: a buffered writer takes
+    /// more than it writes) and at most a part of the next one.
+    #[error("cannot write the outcome after line {last_line}")]
+    Write {
+        /// The line of the last outcome written whole; 0 when there was none.
+        last_line: u64,
+        /// The I/O error.
+        source: io::Error,
+    },
 }
 
 impl BatchError {
     /// Whether the output was a pipe whose reader has gone (`| head`): not a failure
     /// of the batch, only the end of the interest in it.
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, BatchError::Write(e) if e.kind() == io::ErrorKind::BrokenPipe)
+        matches!(self, BatchError::Write { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
     }
 }
 
@@ -158,69 +188,54 @@ impl<'m> Batch<'m> {
     }
 
     /// Renders every line of `input` and writes one outcome line (JSON) per non-blank
-    /// line to `output`, in input order, on the current rayon thread pool (run it inside
-    /// `ThreadPool::install` to choose the threads). `progress` is called after each
-    /// chunk. The output is flushed at the end, and before a read error is returned,
-    /// once the outcomes of every line before it are written.
+    /// line to `output`, in input order, on every thread of the current rayon thread
+    /// pool (run it inside `ThreadPool::install` to choose the threads). `progress` is
+    /// called as outcomes are written, from the thread writing them. The output is
+    /// flushed at the end, and before a read error is returned, once the outcomes of
+    /// every line before it are written.
     pub fn run<R, W>(
         &self,
         input: R,
-        mut output: W,
-        mut progress: impl FnMut(&Summary),
+        output: W,
+        progress: impl FnMut(&Summary) + Send,
     ) -> Result<Summary, BatchError>
     where
         R: BufRead + Send,
         W: Write + Send,
     {
-        let mut reader = LineReader::new(input, self.limits());
-        let mut summary = Summary::default();
-        // `next` is read and waits to be rendered; `done` is rendered and waits to be
-        // written, after which the chunk after `next` is read into its buffers.
-        let mut next = Stage::default();
-        let mut done = Stage::default();
-        let mut read = reader.fill(&mut next.chunk);
-        while read.is_ok() && !next.chunk.is_empty() {
-            let ((), (written, filled)) = rayon::join(
-                || self.render_stage(&mut next),
-                || {
-                    let written = done.write(&mut output, &mut summary);
-                    let filled = match written {
-                        Ok(()) => reader.fill(&mut done.chunk),
-                        Err(_) => Ok(()),
-                    };
-                    (written, filled)
-                },
-            );
-            written?;
-            read = filled;
-            std::mem::swap(&mut next, &mut done);
-            summary.blank_lines = reader.blank_lines();
-            summary.input_bytes = reader.bytes_read();
-            progress(&summary);
-        }
-        // The end of the input, or a read error: `next` holds the lines read before it.
-        self.render_stage(&mut next);
-        done.write(&mut output, &mut summary)?;
-        next.write(&mut output, &mut summary)?;
-        output.flush().map_err(BatchError::Write)?;
-        summary.blank_lines = reader.blank_lines();
-        summary.input_bytes = reader.bytes_read();
-        progress(&summary);
-        match read {
-            Ok(()) => Ok(summary),
-            Err(source) => Err(read_error(&reader, source)),
-        }
+        self.run_until(input, output, &AtomicBool::new(false), progress)
     }
 
-    /// The outcomes of every non-blank line of `input`, in input order, each chunk
-    /// rendered in parallel on the current rayon thread pool. A read error is the last
-    /// item, after the outcomes of the lines before it.
+    /// [`Batch::run`] that stops early once `stop` is set (by a signal handler, say):
+    /// no line is read or started after that, the lines being rendered finish, and
+    /// the output ends with whole outcome lines, those of every line up to
+    /// [`Summary::last_line`]; the summary says [`Summary::stopped`] unless every line
+    /// was done by then.
+    pub fn run_until<R, W>(
+        &self,
+        input: R,
+        output: W,
+        stop: &AtomicBool,
+        progress: impl FnMut(&Summary) + Send,
+    ) -> Result<Summary, BatchError>
+    where
+        R: BufRead + Send,
+        W: Write + Send,
+    {
+        self.run_pipeline(input, output, stop, progress)
+    }
+
+    /// The outcomes of every non-blank line of `input`, in input order, rendered in
+    /// parallel on the current rayon thread pool a chunk at a time (a chunk's outcomes
+    /// held at most [`BatchOptions::chunk_output_bytes`], plus one outcome a thread). A
+    /// read error is the last item, after the outcomes of the lines before it.
     pub fn outcomes<R: BufRead>(&self, input: R) -> Outcomes<'_, 'm, R> {
         Outcomes {
             batch: self,
             reader: LineReader::new(input, self.limits()),
             chunk: Chunk::default(),
-            ready: Vec::new().into_iter(),
+            slots: Vec::new(),
+            next: 0,
             error: None,
             ended: false,
         }
@@ -269,27 +284,6 @@ impl<'m> Batch<'m> {
             lines: self.options.chunk_lines,
             bytes: self.options.chunk_bytes,
         }
-    }
-
-    /// Renders a chunk's lines in parallel, each into its own reused buffer, each
-    /// thread with a [`Worker`].
-    fn render_stage(&self, stage: &mut Stage) {
-        let Stage { chunk, outputs } = stage;
-        let lines = chunk.lines();
-        if outputs.len() < lines.len() {
-            outputs.resize_with(lines.len(), Output::default);
-        }
-        outputs[..lines.len()]
-            .par_iter_mut()
-            .zip(lines.par_iter())
-            .for_each_init(
-                || self.worker(),
-                |worker, (output, line)| {
-                    output.json.clear();
-                    let input = Batch::chunk_input(chunk, line);
-                    output.tally = worker.render(line.number, input, &mut output.json);
-                },
-            );
     }
 }
 
@@ -346,7 +340,10 @@ pub struct Outcomes<'b, 'm, R> {
     batch: &'b Batch<'m>,
     reader: LineReader<R>,
     chunk: Chunk,
-    ready: std::vec::IntoIter<LineOutcome<'static>>,
+    /// The outcome of each line of the chunk from `next` on, once rendered.
+    slots: Vec<Option<LineOutcome<'static>>>,
+    /// The line of the chunk whose outcome comes next.
+    next: usize,
     error: Option<BatchError>,
     ended: bool,
 }
@@ -356,8 +353,13 @@ impl<R: BufRead> Iterator for Outcomes<'_, '_, R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(outcome) = self.ready.next() {
-                return Some(Ok(outcome));
+            if self.next < self.slots.len() {
+                if self.slots[self.next].is_none() {
+                    self.render_slots();
+                }
+                let outcome = self.slots[self.next].take();
+                self.next += 1;
+                return outcome.map(Ok);
             }
             if let Some(error) = self.error.take() {
                 return Some(Err(error));
@@ -373,18 +375,54 @@ impl<R: BufRead> Iterator for Outcomes<'_, '_, R> {
                 }
                 Ok(()) => self.ended = self.chunk.is_empty(),
             }
-            let (batch, chunk) = (self.batch, &self.chunk);
-            let outcomes: Vec<_> = chunk
-                .lines()
-                .par_iter()
-                .map(|line| {
-                    let input = Batch::chunk_input(chunk, line);
-                    batch.line_outcome(line.number, input, None).into_owned()
-                })
-                .collect();
-            self.ready = outcomes.into_iter();
+            self.slots.clear();
+            self.slots.resize_with(self.chunk.lines().len(), || None);
+            self.next = 0;
         }
     }
+}
+
+impl<R> Outcomes<'_, '_, R> {
+    /// Renders, in parallel, the lines from `next` on that have no outcome yet, until
+    /// the outcomes held pass the budget; the line at `next` always.
+    fn render_slots(&mut self) {
+        let (batch, chunk, first) = (self.batch, &self.chunk, self.next);
+        let held: usize = self.slots[first..]
+            .iter()
+            .flatten()
+            .map(|o| outcome_bytes(&o.outcome))
+            .sum();
+        let held = AtomicUsize::new(held);
+        let budget = batch.options.chunk_output_bytes;
+        self.slots[first..]
+            .par_iter_mut()
+            .zip(chunk.lines()[first..].par_iter())
+            .enumerate()
+            .for_each(|(i, (slot, line))| {
+                if slot.is_some() || (i > 0 && held.load(Ordering::Relaxed) >= budget) {
+                    return;
+                }
+                let input = Batch::chunk_input(chunk, line);
+                let outcome = batch.line_outcome(line.number, input, None).into_owned();
+                held.fetch_add(outcome_bytes(&outcome.outcome), Ordering::Relaxed);
+                *slot = Some(outcome);
+            });
+    }
+}
+
+/// About how many bytes an outcome holds.
+fn outcome_bytes(outcome: &Outcome) -> usize {
+    let text = match outcome {
+        Outcome::Rendered {
+            fields, warnings, ..
+        } => {
+            fields.values().map(String::len).sum::<usize>()
+                + warnings.len() * std::mem::size_of::<crate::message::Warning>()
+        }
+        Outcome::Aborted { reason, .. } => reason.as_ref().map_or(0, String::len),
+        Outcome::Failed(failure) => failure.message.len(),
+    };
+    std::mem::size_of::<LineOutcome<'static>>() + text
 }
 
 fn read_error<R>(reader: &LineReader<R>, source: io::Error) -> BatchError {
@@ -414,38 +452,5 @@ impl Tally {
             Outcome::Aborted { .. } => Tally::Aborted,
             Outcome::Failed { .. } => Tally::Failed,
         }
-    }
-}
-
-/// One record's outcome line, in a buffer kept from chunk to chunk.
-#[derive(Debug, Default)]
-struct Output {
-    json: Vec<u8>,
-    tally: Tally,
-}
-
-/// A buffer that grew past this for one unusually large outcome is given back after
-/// it is written, so that a few huge records do not pin memory for the whole run.
-const KEEP_OUTPUT_BYTES: usize = 64 << 10;
-
-/// A chunk and its outcome buffers.
-#[derive(Debug, Default)]
-struct Stage {
-    chunk: Chunk,
-    outputs: Vec<Output>,
-}
-
-impl Stage {
-    /// Writes the chunk's outcome lines in order and counts them.
-    fn write(&mut self, out: &mut impl Write, summary: &mut Summary) -> Result<(), BatchError> {
-        let count = self.chunk.lines().len();
-        for output in &mut self.outputs[..count] {
-            out.write_all(&output.json).map_err(BatchError::Write)?;
-            summary.count(output.tally);
-            if output.json.capacity() > KEEP_OUTPUT_BYTES {
-                output.json = Vec::new();
-            }
-        }
-        Ok(())
     }
 }

@@ -32,6 +32,9 @@ pub enum Exit {
     Failed,
     /// The template aborted.
     Aborted,
+    /// A signal stopped the run: the code is 128 + the signal's number (130 for
+    /// SIGINT, 143 for SIGTERM), as a shell reports a process the signal ended.
+    Signal(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -40,6 +43,7 @@ impl From<Exit> for ExitCode {
             Exit::Ok => ExitCode::SUCCESS,
             Exit::Failed => ExitCode::from(1),
             Exit::Aborted => ExitCode::from(3),
+            Exit::Signal(code) => ExitCode::from(code),
         }
     }
 }

@@ -8,6 +8,20 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// A program the test needs is missing. The test says so loudly on standard error and
+/// the caller returns, passing, so that `cargo test` passes with only the Rust
+/// toolchain; under `PROMO_LIQUID_REQUIRE_TOOLS=1` (which `.ci/run` exports) the test
+/// fails instead, with the same words.
+pub fn tool_missing(what: &str, install: &str) {
+    let message = format!("skipped: {what} (install with {install})");
+    if std::env::var_os("PROMO_LIQUID_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
+        panic!("{message}; PROMO_LIQUID_REQUIRE_TOOLS=1 requires it");
+    }
+    // Past the test harness's capture (which hides what a passing test prints with
+    // `eprintln!`), so that a skip is seen.
+    let _ = writeln!(std::io::stderr(), "\n*** {message} ***\n");
+}
+
 /// A running server, stopped when dropped.
 pub struct Server {
     child: Child,

@@ -6,6 +6,12 @@
 //! report of `lint --format json`, a preview that of `preview --format json`. A
 //! message that fails (does not compile, a bad record, a limit) is a `failed` outcome
 //! with status 200; only a request the service cannot take is an [`ApiError`].
+//!
+//! Two bounds the CLI does not have, for requests from strangers: an outcome lists at
+//! most [`MAX_WARNINGS`] warnings (`warnings_omitted` counts the rest), and the
+//! outcomes of one request may take at most `--max-response-bytes` of JSON (an
+//! outcome past that is a `limit_exceeded` failure instead). Neither touches an
+//! ordinary answer, which stays the CLI's byte for byte.
 
 use std::sync::{Arc, OnceLock};
 
@@ -16,13 +22,12 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, FixedOffset};
+use promo_liquid::lint::preview::Preview;
 use promo_liquid::liquid::Environment;
-use promo_liquid::message::{Outcome, Rules};
+use promo_liquid::message::{Channel, FailureKind, Outcome, Rules};
 use promo_liquid::promo::Settings;
 use promo_liquid::promo::schema::EventKind;
-use promo_liquid::requests::{
-    self, FilterReport, LintReport, PreviewReport, RenderOptions, SchemaReport, Source,
-};
+use promo_liquid::requests::{self, FilterReport, LintReport, RenderOptions, SchemaReport, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use serde_json::value::RawValue;
@@ -99,7 +104,7 @@ pub(crate) enum RenderResponse {
         dead_code,
         reason = "the handler writes the outcome as the CLI does; this variant documents it"
     )]
-    One(Outcome),
+    One(Box<Answer>),
     /// For `records`.
     Many(Outcomes),
 }
@@ -108,7 +113,145 @@ pub(crate) enum RenderResponse {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct Outcomes {
     /// One per record.
-    outcomes: Vec<Outcome>,
+    outcomes: Vec<Answer>,
+}
+
+/// The most warnings an outcome lists in an answer. An editor shows a few; a template
+/// that outputs 200,000 undefined paths would otherwise answer 40 MB of them.
+pub(crate) const MAX_WARNINGS: usize = 100;
+
+/// An outcome as the service answers it: the outcome object of `render --format
+/// json`, listing its first 100 warnings at most.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Answer {
+    #[serde(flatten)]
+    outcome: Outcome,
+    /// The warnings past the first 100, counted but not listed; absent when there are
+    /// none (and then the object is the CLI's byte for byte).
+    #[serde(skip_serializing_if = "is_zero")]
+    #[schema(minimum = 1)]
+    warnings_omitted: usize,
+}
+
+impl Answer {
+    fn new(mut outcome: Outcome) -> Answer {
+        let warnings_omitted = cap_warnings(&mut outcome);
+        Answer {
+            outcome,
+            warnings_omitted,
+        }
+    }
+}
+
+/// Cuts an outcome's warnings to [`MAX_WARNINGS`]; how many it cut.
+fn cap_warnings(outcome: &mut Outcome) -> usize {
+    match outcome {
+        Outcome::Rendered { warnings, .. } => {
+            let omitted = warnings.len().saturating_sub(MAX_WARNINGS);
+            warnings.truncate(MAX_WARNINGS);
+            omitted
+        }
+        Outcome::Aborted { .. } | Outcome::Failed(_) => 0,
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The answer to a preview: `preview --format json`, each preview's warnings cut as a
+/// render's are.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PreviewAnswer {
+    /// The message's name.
+    message: String,
+    /// Its channel; `null` for a bare template.
+    channel: Option<Channel>,
+    /// One preview per sample, or the one for the record given.
+    previews: Vec<PreviewItem>,
+}
+
+/// A preview as `preview --format json` prints it, listing its first 100 warnings at
+/// most.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct PreviewItem {
+    #[serde(flatten)]
+    preview: Preview,
+    /// The warnings past the first 100, counted but not listed; absent when there are
+    /// none.
+    #[serde(skip_serializing_if = "is_zero")]
+    #[schema(minimum = 1)]
+    warnings_omitted: usize,
+}
+
+/// What the outcomes of one request may still take: `--max-response-bytes` of JSON,
+/// each outcome counted as `render --format json` prints it alone.
+struct ResponseBudget {
+    max: usize,
+    left: usize,
+}
+
+impl ResponseBudget {
+    fn new(max: usize) -> ResponseBudget {
+        ResponseBudget { max, left: max }
+    }
+
+    /// Takes `value`'s size from what is left, or says why it does not fit.
+    fn take<T: Serialize>(&mut self, value: &T) -> Result<(), TooLarge> {
+        self.take_bytes(json_size(value))
+    }
+
+    fn take_bytes(&mut self, size: usize) -> Result<(), TooLarge> {
+        if size <= self.left {
+            self.left -= size;
+            return Ok(());
+        }
+        Err(TooLarge {
+            size,
+            left: self.left,
+            max: self.max,
+        })
+    }
+}
+
+/// An outcome that does not fit in what is left of the answer.
+struct TooLarge {
+    size: usize,
+    left: usize,
+    max: usize,
+}
+
+impl TooLarge {
+    /// The `limit_exceeded` failure that stands in its place.
+    fn outcome(&self) -> Outcome {
+        Outcome::failed(
+            FailureKind::LimitExceeded,
+            format!(
+                "not answered: this outcome is {} bytes of JSON and the answer may hold {} more of its {} (--max-response-bytes); send fewer records a request, or render it with the CLI",
+                self.size, self.left, self.max
+            ),
+        )
+    }
+}
+
+/// The size of `value` as [`requests::to_json`] prints it, without printing it.
+fn json_size<T: Serialize>(value: &T) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut count, serde_json::ser::PrettyFormatter::new());
+    // As in `to_json`, our types always serialize.
+    let _ = value.serialize(&mut ser);
+    count.0 + 1
 }
 
 /// `POST /v1/lint`: a message or a bare template, checked against the schema.
@@ -378,17 +521,29 @@ async fn render(
                 Err(failed) => failed.clone(),
             };
             app.metrics.outcome(&outcome);
-            outcome
+            Answer::new(outcome)
         };
+        let mut budget = ResponseBudget::new(app.limits.max_response_bytes);
         match (&req.record, &req.records) {
-            (Some(record), _) => requests::to_json(&render_one(record)),
+            (Some(record), _) => {
+                // Printed first, measured after: the common answer is printed once.
+                let text = requests::to_json(&render_one(record));
+                match budget.take_bytes(text.len()) {
+                    Ok(()) => text,
+                    Err(too_large) => requests::to_json(&Answer::new(too_large.outcome())),
+                }
+            }
             (_, records) => {
                 let mut outcomes = Vec::new();
                 for record in records.iter().flatten() {
                     if cancelled.load(std::sync::atomic::Ordering::Relaxed) {
                         break;
                     }
-                    outcomes.push(render_one(record));
+                    let answer = render_one(record);
+                    outcomes.push(match budget.take(&answer) {
+                        Ok(()) => answer,
+                        Err(too_large) => Answer::new(too_large.outcome()),
+                    });
                 }
                 requests::to_json(&RenderResponse::Many(Outcomes { outcomes }))
             }
@@ -455,7 +610,7 @@ fn lint_environment() -> &'static Environment {
     tag = "preview",
     request_body = PreviewRequest,
     responses(
-        (status = 200, description = "The previews; a message that does not compile is one failed preview", body = PreviewReport),
+        (status = 200, description = "The previews; a message that does not compile is one failed preview", body = PreviewAnswer),
         (status = 400, description = "Not a preview request", body = ApiError),
         (status = 413, description = "The body is too large", body = ApiError),
         (status = 503, description = "Too many requests in progress; retry", body = ApiError),
@@ -504,7 +659,34 @@ async fn preview(
             }
             Err(failed) => requests::preview_failure(source, failed.clone()),
         };
-        requests::to_json(&report)
+        let mut budget = ResponseBudget::new(app.limits.max_response_bytes);
+        let previews = report
+            .previews
+            .into_iter()
+            .map(|mut preview| {
+                let warnings_omitted = cap_warnings(&mut preview.outcome);
+                let item = PreviewItem {
+                    preview,
+                    warnings_omitted,
+                };
+                match budget.take(&item) {
+                    Ok(()) => item,
+                    Err(too_large) => PreviewItem {
+                        preview: Preview {
+                            outcome: too_large.outcome(),
+                            checks: None,
+                            ..item.preview
+                        },
+                        warnings_omitted: 0,
+                    },
+                }
+            })
+            .collect();
+        requests::to_json(&PreviewAnswer {
+            message: report.message,
+            channel: report.channel,
+            previews,
+        })
     })
     .await?;
     Ok(json_text(text))

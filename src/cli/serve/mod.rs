@@ -24,6 +24,7 @@ use promo_liquid::snippets::Library;
 
 mod api;
 mod cache;
+mod conn;
 mod guard;
 mod metrics;
 mod playground;
@@ -56,6 +57,19 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered 504.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
+    /// Seconds a client has to send a request's line and headers, counted from the
+    /// connection's opening or the end of its previous response; past it the
+    /// connection is closed. Also how long an idle kept-alive connection stays open.
+    #[arg(long, default_value_t = 10.0)]
+    header_timeout: f64,
+    /// Seconds an answer may wait for a client that reads none of it; past it the
+    /// connection is closed.
+    #[arg(long, default_value_t = 10.0)]
+    write_timeout: f64,
+    /// The most bytes of outcome JSON one render request may answer; an outcome that
+    /// would take the answer past it is replaced by a `limit_exceeded` failure.
+    #[arg(long, default_value_t = 8 << 20)]
+    max_response_bytes: usize,
     /// The compiled-message cache's size, in MiB of message text.
     #[arg(long, default_value_t = 64)]
     cache_mib: u64,
@@ -81,16 +95,25 @@ pub(crate) struct Limits {
     max_records: usize,
     max_concurrent: usize,
     timeout: Duration,
+    header_timeout: Duration,
+    write_timeout: Duration,
+    max_response_bytes: usize,
     deadline: Option<Duration>,
 }
 
 /// Runs `serve` until interrupted.
 pub fn run(args: ServeArgs) -> Result<Exit> {
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        anyhow::bail!(
-            "--timeout: expected a positive number of seconds, found {}",
-            args.timeout
-        );
+    for (flag, seconds) in [
+        ("--timeout", args.timeout),
+        ("--header-timeout", args.header_timeout),
+        ("--write-timeout", args.write_timeout),
+    ] {
+        // Past a year, `Duration` and the timer are no use either.
+        if !(seconds > 0.0 && seconds <= 31_536_000.0) {
+            anyhow::bail!(
+                "{flag}: expected a positive number of seconds (at most a year), found {seconds}"
+            );
+        }
     }
     if args.max_concurrent == 0 {
         anyhow::bail!("--max-concurrent: expected at least 1, found 0");
@@ -102,6 +125,9 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
         max_records: args.max_records,
         max_concurrent: args.max_concurrent,
         timeout: Duration::from_secs_f64(args.timeout),
+        header_timeout: Duration::from_secs_f64(args.header_timeout),
+        write_timeout: Duration::from_secs_f64(args.write_timeout),
+        max_response_bytes: args.max_response_bytes,
         deadline: args.deadline.0,
     };
     let app = Arc::new(App {
@@ -125,6 +151,17 @@ pub fn run(args: ServeArgs) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// Accepts connections and serves each with hyper's HTTP/1 on its own task, until a
+/// shutdown signal; then stops accepting and lets the requests in progress finish
+/// (for at most `--timeout` more).
+///
+/// This is `axum::serve`'s loop, with what it cannot be told: a timer, so that
+/// hyper's header read timeout fires. A client that opens a connection and never
+/// finishes a request's headers (slowloris) is disconnected after `--header-timeout`
+/// instead of holding its connection forever; the same bound closes kept-alive
+/// connections left idle. Bodies read slowly are bounded by `--timeout`, which covers
+/// reading the body, and answers a client does not read by `--write-timeout`
+/// ([`conn::WriteTimeout`]).
 async fn serve(app: Arc<App>, listen: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -133,10 +170,51 @@ async fn serve(app: Arc<App>, listen: SocketAddr) -> Result<()> {
     // The first line of standard output, which tests and scripts wait for.
     println!("listening on http://{bound}");
     eprintln!("promo-liquid serve: the playground is at http://{bound}/, the API under /v1");
-    axum::serve(listener, api::router(app))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("the server stopped")
+    let limits = app.limits;
+    let router = api::router(app);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let connections = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let stream = conn::WriteTimeout::new(stream, limits.write_timeout);
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = connections.watch(connection);
+        tokio::spawn(async move {
+            // A connection's errors (a client gone, a header timeout) are its own.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(limits.timeout, connections.shutdown()).await;
+    Ok(())
+}
+
+/// A failed accept: a connection reset before it was accepted is no matter; anything
+/// else (out of file descriptors, most likely) is said, and accepting pauses a second
+/// for connections to close, as hyper and axum do.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    eprintln!("promo-liquid serve: cannot accept a connection: {e}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 async fn shutdown() {

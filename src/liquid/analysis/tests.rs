@@ -185,6 +185,25 @@ fn line_index_agrees_with_line_col_of() {
 }
 
 #[test]
+fn line_index_agrees_with_line_col_of_on_long_lines() {
+    // Lines longer than the index's checkpoint stride, characters of 1 to 4 bytes
+    // straddling the checkpoints, a line break past the first checkpoint.
+    let mut source = "aé€😀".repeat(700);
+    source.push('\n');
+    source.push_str(&"x{{ y }}é".repeat(400));
+    source.push_str("\n\n");
+    source.push_str(&"😀".repeat(600));
+    let index = LineIndex::new(&source);
+    for offset in 0..=source.len() + 2 {
+        assert_eq!(
+            index.at(&source, offset),
+            LineCol::of(&source, offset),
+            "{offset}"
+        );
+    }
+}
+
+#[test]
 fn partial_tags_are_listed_with_their_names_arguments_and_places() {
     let a = analyze(
         "{% render 'card', who: 'Asha', n: Event.Points %}\n\
