@@ -33,11 +33,12 @@ use super::Exit;
 
 mod messages;
 mod progress;
+mod resp;
 pub mod stream;
 
 use messages::{Load, Messages};
 use progress::{Progress, Stats};
-use stream::{Entry, Link, Names};
+use stream::{Entry, Link, Names, Target, Writes};
 
 /// The arguments of `worker`.
 #[derive(Args, Debug)]
@@ -177,8 +178,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         snippets,
         max_segments: usize::from(args.max_segments),
     })?;
-    let client = redis::Client::open(args.redis.as_str())
-        .with_context(|| format!("{:?} is not a Redis URL", args.redis))?;
+    let target = Target::parse(&args.redis)?;
     let names = Names {
         dead: args
             .dead
@@ -225,7 +225,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     let (read_result, write_result) = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let reader = Reader {
-                link: Link::new(client.clone(), &shared.names.consumer, "reader")
+                link: Link::new(target.clone(), &shared.names.consumer, "reader")
                     .stop_on(Arc::clone(&shared.stop)),
                 shared: &shared,
                 args: &args,
@@ -242,7 +242,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
             fail_on_error(&shared, result)
         });
         let writer = scope.spawn(|| {
-            let link = Link::new(client.clone(), &shared.names.consumer, "writer");
+            let link = Link::new(target.clone(), &shared.names.consumer, "writer");
             fail_on_error(
                 &shared,
                 write_loop(link, &shared, args.output_maxlen, write_queue),
@@ -543,42 +543,21 @@ fn write_loop(
 ) -> Result<()> {
     let names = &shared.names;
     for rendered in queue {
-        let keys: Vec<String> = rendered
-            .outcomes
-            .iter()
-            .map(|(id, _)| format!("{}:{id}", names.input))
-            .collect();
-        let entries: Vec<(&str, Vec<&[u8]>)> = rendered
-            .outcomes
-            .iter()
-            .zip(&keys)
-            .map(|((id, json), key)| {
-                let fields: Vec<&[u8]> = vec![b"idempotency_key", key.as_bytes(), b"outcome", json];
-                (id.as_str(), fields)
-            })
-            .collect();
-        let written = link.write_and_ack(names, &names.output, maxlen, 2, &entries)?;
+        let mut writes = Writes::new(names, &names.output, maxlen, &[b"outcome"]);
+        for (id, json) in &rendered.outcomes {
+            writes.entry(id, [json.as_slice()]);
+        }
+        let written = link.write_and_ack(&writes)?;
         let mut dead_written = 0;
         for (entry, reason, count) in &rendered.dead {
-            let key = format!("{}:{}", names.input, entry.id);
             let count = count.to_string();
-            let mut fields: Vec<&[u8]> = vec![
-                b"idempotency_key",
-                key.as_bytes(),
-                b"reason",
-                reason.as_bytes(),
-                b"deliveries",
-                count.as_bytes(),
-            ];
-            fields.extend(entry.fields().flat_map(|(f, v)| [f, v]));
-            let pairs = fields.len() / 2;
-            dead_written += link.write_and_ack(
-                names,
-                &names.dead,
-                None,
-                pairs,
-                &[(entry.id.as_str(), fields)],
-            )?;
+            let mut fields: Vec<&[u8]> = vec![b"reason", b"deliveries"];
+            fields.extend(entry.fields().map(|(f, _)| f));
+            let mut writes = Writes::new(names, &names.dead, None, &fields);
+            let mut values: Vec<&[u8]> = vec![reason.as_bytes(), count.as_bytes()];
+            values.extend(entry.fields().map(|(_, v)| v));
+            writes.entry(&entry.id, values);
+            dead_written += link.write_and_ack(&writes)?;
         }
         shared.stats.written(
             &rendered.tallies,

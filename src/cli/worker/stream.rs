@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Result, anyhow};
-use redis::{Client, Connection, RedisError, RedisResult, RetryMethod, Script, Value};
+
+use super::resp::{self, Address, Command, Connection, Reply};
 
 /// Writes one entry to `KEYS[2]` for each entry of `KEYS[1]` that this call
 /// acknowledges, both in one step (a script runs whole or not at all). An entry that is
@@ -16,20 +17,28 @@ use redis::{Client, Connection, RedisError, RedisResult, RetryMethod, Script, Va
 /// of this very call got through before the connection broke) is skipped: nothing is
 /// written twice. Returns how many entries were written.
 ///
-/// ARGV: the group, the `MAXLEN ~` of `KEYS[2]` (empty for none), the number of field
-/// pairs per entry, then each entry's id followed by its field/value pairs.
+/// ARGV: the group, the `MAXLEN ~` of `KEYS[2]` (empty for none), the idempotency
+/// key's prefix (`IN:`), the number N of fields after the key and their N names, then
+/// for each entry its id and its N values. Each written entry's fields are
+/// `idempotency_key` (the prefix and the id) and the N named ones. The names come once
+/// and the key is made here, so that each entry costs Redis two strings, not five.
 const WRITE_AND_ACK: &str = r"
-local group, maxlen, pairs = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local group, maxlen, prefix, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local add = {'XADD', KEYS[2]}
 if maxlen ~= '' then
-  add[#add + 1] = 'MAXLEN'; add[#add + 1] = '~'; add[#add + 1] = maxlen
+  add[3] = 'MAXLEN'; add[4] = '~'; add[5] = maxlen
 end
 add[#add + 1] = '*'
-local base = #add
+add[#add + 1] = 'idempotency_key'
+local key = #add + 1
+add[key] = ''
+for j = 1, n do add[key + 2 * j - 1] = ARGV[4 + j] end
 local written = 0
-for i = 4, #ARGV, 1 + 2 * pairs do
-  if redis.call('XACK', KEYS[1], group, ARGV[i]) == 1 then
-    for j = 1, 2 * pairs do add[base + j] = ARGV[i + j] end
+for i = 5 + n, #ARGV, 1 + n do
+  local id = ARGV[i]
+  if redis.call('XACK', KEYS[1], group, id) == 1 then
+    add[key] = prefix .. id
+    for j = 1, n do add[key + 2 * j] = ARGV[i + j] end
     redis.call(unpack(add))
     written = written + 1
   end
@@ -100,10 +109,44 @@ pub struct Names {
     pub consumer: String,
 }
 
+/// Where the worker's Redis is and how to log in, read from its URL.
+#[derive(Debug, Clone)]
+pub struct Target {
+    address: Address,
+    /// Shown in messages (`127.0.0.1:6379`).
+    shown: String,
+    username: Option<String>,
+    password: Option<String>,
+    db: i64,
+}
+
+impl Target {
+    /// Reads `redis://[user:password@]host[:port][/db]` or `redis+unix:///path[?db=N]`.
+    pub fn parse(url: &str) -> Result<Target> {
+        let client =
+            redis::Client::open(url).map_err(|e| anyhow!("{url:?} is not a Redis URL: {e}"))?;
+        let info = client.get_connection_info();
+        let address = match info.addr() {
+            redis::ConnectionAddr::Tcp(host, port) => Address::Tcp(host.clone(), *port),
+            #[cfg(unix)]
+            redis::ConnectionAddr::Unix(path) => Address::Unix(path.clone()),
+            other => return Err(anyhow!("{url:?}: the worker cannot connect to {other}")),
+        };
+        let settings = info.redis_settings();
+        Ok(Target {
+            address,
+            shown: info.addr().to_string(),
+            username: settings.username().map(str::to_owned),
+            password: settings.password().map(str::to_owned),
+            db: settings.db(),
+        })
+    }
+}
+
 /// A connection to Redis that is made again, with backoff, whenever it is lost. Every
 /// command is retried until it goes through or fails for a reason a retry cannot fix.
 pub struct Link {
-    client: Client,
+    target: Target,
     connection: Option<Connection>,
     /// Says which thread is talking, in messages.
     role: &'static str,
@@ -121,19 +164,29 @@ pub struct Link {
 #[error("stopped while waiting for redis")]
 pub struct Stopped;
 
-/// [`WRITE_AND_ACK`], sent by its hash once Redis knows it.
-static SCRIPT: std::sync::LazyLock<Script> =
-    std::sync::LazyLock::new(|| Script::new(WRITE_AND_ACK));
+/// [`WRITE_AND_ACK`]'s SHA-1, by which it is called once Redis knows it.
+static SCRIPT_SHA: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| redis::Script::new(WRITE_AND_ACK).get_hash().to_owned());
 
 /// How long a reply may take before the connection counts as lost. Above every
 /// `BLOCK` the worker uses, and far above any command's time on a healthy server.
 const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What to do about a failed command.
+enum Verdict {
+    /// Make a new connection, then try again.
+    Reconnect,
+    /// Wait, then try again on the same connection.
+    Wait,
+    /// Give up: a retry cannot help.
+    Fail,
+}
+
 impl Link {
     /// A link for the stage `role` of the worker `consumer`.
-    pub fn new(client: Client, consumer: &str, role: &'static str) -> Link {
+    pub fn new(target: Target, consumer: &str, role: &'static str) -> Link {
         Link {
-            client,
+            target,
             connection: None,
             role,
             name: client_name(consumer, role),
@@ -160,7 +213,7 @@ impl Link {
     fn run<T>(
         &mut self,
         what: &str,
-        mut command: impl FnMut(&mut Connection) -> RedisResult<T>,
+        mut command: impl FnMut(&mut Connection) -> Result<T, resp::Error>,
     ) -> Result<T> {
         let mut backoff = Backoff::default();
         loop {
@@ -171,11 +224,17 @@ impl Link {
                 match self.connect() {
                     Ok(connection) => self.connection = Some(connection),
                     Err(e) => {
+                        if let Verdict::Fail = verdict(&e) {
+                            return Err(anyhow!(
+                                "cannot connect to redis at {}: {e}",
+                                self.target.shown
+                            ));
+                        }
                         let wait = backoff.next();
                         eprintln!(
                             "worker: {}: cannot connect to redis at {}: {e}; trying again in {:.1} s",
                             self.role,
-                            self.client.get_connection_info().addr(),
+                            self.target.shown,
                             wait.as_secs_f64()
                         );
                         std::thread::sleep(wait);
@@ -188,12 +247,16 @@ impl Link {
             };
             match command(connection) {
                 Ok(value) => return Ok(value),
-                Err(e) if transient(&e) => {
-                    let wait = backoff.next();
-                    if e.is_unrecoverable_error() || e.is_io_error() {
-                        self.connection = None;
-                        self.reconnects += 1;
+                Err(e) => {
+                    match verdict(&e) {
+                        Verdict::Fail => return Err(anyhow!("{what}: {e}")),
+                        Verdict::Reconnect => {
+                            self.connection = None;
+                            self.reconnects += 1;
+                        }
+                        Verdict::Wait => {}
                     }
+                    let wait = backoff.next();
                     eprintln!(
                         "worker: {}: {what}: {e}; trying again in {:.1} s",
                         self.role,
@@ -201,25 +264,27 @@ impl Link {
                     );
                     std::thread::sleep(wait);
                 }
-                Err(e) => return Err(anyhow!("{what}: {e}")),
             }
         }
     }
 
-    fn connect(&self) -> RedisResult<Connection> {
-        let mut connection = self
-            .client
-            .get_connection_with_timeout(Duration::from_secs(5))?;
-        connection.set_read_timeout(Some(REPLY_TIMEOUT))?;
-        connection.set_write_timeout(Some(REPLY_TIMEOUT))?;
+    /// Connects, logs in, selects the database and names the connection.
+    fn connect(&self) -> Result<Connection, resp::Error> {
+        let mut connection = Connection::open(&self.target.address, REPLY_TIMEOUT)?;
+        if let Some(password) = &self.target.password {
+            let mut auth = Command::new("AUTH");
+            if let Some(user) = &self.target.username {
+                auth.arg(user);
+            }
+            connection.query(auth.arg(password))?;
+        }
+        if self.target.db != 0 {
+            connection.query(Command::new("SELECT").arg(self.target.db.to_string()))?;
+        }
         // Named, so that `CLIENT LIST` shows whose connection it is. A server that
         // refuses (a user without the `client` permission) is not an error.
-        match redis::cmd("CLIENT")
-            .arg("SETNAME")
-            .arg(&self.name)
-            .query::<()>(&mut connection)
-        {
-            Err(e) if e.is_io_error() || e.is_unrecoverable_error() => Err(e),
+        match connection.query(Command::new("CLIENT").arg("SETNAME").arg(&self.name)) {
+            Err(e @ (resp::Error::Io(_) | resp::Error::Protocol(_))) => Err(e),
             _ => Ok(connection),
         }
     }
@@ -227,18 +292,16 @@ impl Link {
     /// Creates the group (and the stream) unless it exists; a new group starts after
     /// `start` (`0`: the whole stream, `$`: only entries added from now on).
     pub fn ensure_group(&mut self, names: &Names, start: &str) -> Result<()> {
-        self.run("creating the consumer group", |c| {
-            let created: RedisResult<Value> = redis::cmd("XGROUP")
-                .arg("CREATE")
-                .arg(&names.input)
-                .arg(&names.group)
-                .arg(start)
-                .arg("MKSTREAM")
-                .query(c);
-            match created {
-                Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
-                other => other.map(drop),
-            }
+        let mut create = Command::new("XGROUP");
+        create
+            .arg("CREATE")
+            .arg(&names.input)
+            .arg(&names.group)
+            .arg(start)
+            .arg("MKSTREAM");
+        self.run("creating the consumer group", |c| match c.query(&create) {
+            Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
+            other => other.map(drop),
         })
     }
 
@@ -266,20 +329,18 @@ impl Link {
         block: Option<Duration>,
         id: &str,
     ) -> Result<Vec<Entry>> {
-        let reply: Value = self.run("reading the stream", |c| {
-            let mut cmd = redis::cmd("XREADGROUP");
-            cmd.arg("GROUP").arg(&names.group).arg(&names.consumer);
-            cmd.arg("COUNT").arg(count);
-            if let Some(block) = block {
-                cmd.arg("BLOCK").arg(block.as_millis().max(1) as u64);
-            }
-            cmd.arg("STREAMS").arg(&names.input).arg(id);
-            cmd.query(c)
-        })?;
+        let mut read = Command::new("XREADGROUP");
+        read.arg("GROUP").arg(&names.group).arg(&names.consumer);
+        read.arg("COUNT").int(count as u64);
+        if let Some(block) = block {
+            read.arg("BLOCK").int(block.as_millis().max(1) as u64);
+        }
+        read.arg("STREAMS").arg(&names.input).arg(id);
+        let reply = self.run("reading the stream", |c| c.query(&read))?;
         match reply {
-            Value::Nil => Ok(Vec::new()),
-            Value::Array(streams) => match streams.into_iter().next() {
-                Some(Value::Array(mut stream)) if stream.len() == 2 => entries(stream.pop()),
+            Reply::Nil => Ok(Vec::new()),
+            Reply::Array(streams) => match streams.into_iter().next() {
+                Some(Reply::Array(mut stream)) if stream.len() == 2 => entries(stream.pop()),
                 _ => Ok(Vec::new()),
             },
             other => Err(anyhow!("XREADGROUP gave an unexpected reply: {other:?}")),
@@ -295,28 +356,27 @@ impl Link {
         cursor: &str,
         count: usize,
     ) -> Result<Claimed> {
-        let reply: Value = self.run("claiming pending entries", |c| {
-            redis::cmd("XAUTOCLAIM")
-                .arg(&names.input)
-                .arg(&names.group)
-                .arg(&names.consumer)
-                .arg(min_idle.as_millis() as u64)
-                .arg(cursor)
-                .arg("COUNT")
-                .arg(count)
-                .query(c)
-        })?;
-        let Value::Array(parts) = reply else {
+        let mut claim = Command::new("XAUTOCLAIM");
+        claim
+            .arg(&names.input)
+            .arg(&names.group)
+            .arg(&names.consumer)
+            .int(min_idle.as_millis() as u64)
+            .arg(cursor)
+            .arg("COUNT")
+            .int(count as u64);
+        let reply = self.run("claiming pending entries", |c| c.query(&claim))?;
+        let Reply::Array(parts) = reply else {
             return Err(anyhow!("XAUTOCLAIM gave an unexpected reply: {reply:?}"));
         };
         let mut parts = parts.into_iter();
         let cursor = parts
             .next()
-            .and_then(text)
+            .and_then(Reply::into_text)
             .unwrap_or_else(|| "0-0".to_owned());
         let entries = entries(parts.next())?;
         let deleted = match parts.next() {
-            Some(Value::Array(ids)) => ids.into_iter().filter_map(text).collect(),
+            Some(Reply::Array(ids)) => ids.into_iter().filter_map(Reply::into_text).collect(),
             _ => Vec::new(),
         };
         Ok(Claimed {
@@ -334,96 +394,95 @@ impl Link {
         ) else {
             return Ok(HashMap::new());
         };
-        let reply: Value = self.run("reading delivery counts", |c| {
-            redis::cmd("XPENDING")
-                .arg(&names.input)
-                .arg(&names.group)
-                .arg(*low)
-                .arg(*high)
-                // Everything this consumer holds in the range: at least `ids`.
-                .arg(i64::from(i32::MAX))
-                .arg(&names.consumer)
-                .query(c)
-        })?;
+        let mut pending = Command::new("XPENDING");
+        pending
+            .arg(&names.input)
+            .arg(&names.group)
+            .arg(low)
+            .arg(high)
+            // Everything this consumer holds in the range: at least `ids`.
+            .int(i32::MAX as u64)
+            .arg(&names.consumer);
+        let reply = self.run("reading delivery counts", |c| c.query(&pending))?;
         let mut counts = HashMap::new();
-        if let Value::Array(rows) = reply {
+        if let Reply::Array(rows) = reply {
             for row in rows {
-                if let Value::Array(row) = row
-                    && let [id, _consumer, _idle, Value::Int(count)] = row.as_slice()
-                    && let Some(id) = text(id.clone())
+                if let Reply::Array(row) = row
+                    && let [Reply::Bulk(id), _consumer, _idle, Reply::Int(count)] = row.as_slice()
+                    && let Ok(id) = std::str::from_utf8(id)
                 {
-                    counts.insert(id, *count as u64);
+                    counts.insert(id.to_owned(), *count as u64);
                 }
             }
         }
         Ok(counts)
     }
 
-    /// Writes one entry to `target` per pending entry of `names.input` among
-    /// `entries` (each an id and its field/value pairs, all with the same number of
-    /// pairs) and acknowledges it, in one step; an entry already acknowledged is
+    /// Writes each entry of `writes` to its target stream if its input entry is still
+    /// pending and acknowledges it, in one step; an entry already acknowledged is
     /// skipped. Returns how many were written.
-    pub fn write_and_ack<F: AsRef<[u8]>>(
-        &mut self,
-        names: &Names,
-        target: &str,
-        maxlen: Option<u64>,
-        pairs: usize,
-        entries: &[(&str, Vec<F>)],
-    ) -> Result<u64> {
-        if entries.is_empty() {
+    pub fn write_and_ack(&mut self, writes: &Writes) -> Result<u64> {
+        if writes.entries == 0 {
             return Ok(0);
         }
-        let mut invocation = SCRIPT.prepare_invoke();
-        invocation.key(&names.input).key(target);
-        invocation
-            .arg(&names.group)
-            .arg(maxlen.map_or(String::new(), |n| n.to_string()))
-            .arg(pairs);
-        for (id, fields) in entries {
-            invocation.arg(*id);
-            for field in fields {
-                invocation.arg(field.as_ref());
+        let mut load = Command::new("SCRIPT");
+        load.arg("LOAD").arg(WRITE_AND_ACK);
+        let reply = self.run("writing outcomes", |c| match c.query(&writes.command) {
+            // Redis forgets scripts when it restarts: teach it again.
+            Err(e) if e.code() == Some("NOSCRIPT") => {
+                c.query(&load)?;
+                c.query(&writes.command)
             }
+            other => other,
+        })?;
+        match reply {
+            Reply::Int(n) => Ok(n.max(0) as u64),
+            other => Err(anyhow!(
+                "the write script gave an unexpected reply: {other:?}"
+            )),
         }
-        self.run("writing outcomes", |c| invocation.invoke::<u64>(c))
     }
 
     /// Adds one entry to `stream` (for entries no longer in any pending list).
     pub fn add(&mut self, stream: &str, fields: &[(&str, &str)]) -> Result<()> {
+        let mut add = Command::new("XADD");
+        add.arg(stream).arg("*");
+        for (field, value) in fields {
+            add.arg(field).arg(value);
+        }
         self.run("writing to the dead-letter stream", |c| {
-            redis::cmd("XADD")
-                .arg(stream)
-                .arg("*")
-                .arg(fields)
-                .query::<Value>(c)
-                .map(drop)
+            c.query(&add).map(drop)
         })
     }
 
     /// The group's pending count and lag.
     pub fn group_state(&mut self, names: &Names) -> Result<GroupState> {
-        let reply: Value = self.run("reading the group's state", |c| {
-            redis::cmd("XINFO").arg("GROUPS").arg(&names.input).query(c)
-        })?;
-        let Value::Array(groups) = reply else {
+        let mut info = Command::new("XINFO");
+        info.arg("GROUPS").arg(&names.input);
+        let reply = self.run("reading the group's state", |c| c.query(&info))?;
+        let Reply::Array(groups) = reply else {
             return Ok(GroupState::default());
         };
         for group in groups {
-            let fields: HashMap<String, Value> = match group {
-                Value::Array(flat) => flat
-                    .chunks(2)
-                    .filter_map(|pair| Some((text(pair.first()?.clone())?, pair.get(1)?.clone())))
-                    .collect(),
-                Value::Map(pairs) => pairs
-                    .into_iter()
-                    .filter_map(|(k, v)| Some((text(k)?, v)))
-                    .collect(),
-                _ => continue,
+            let Reply::Array(flat) = group else {
+                continue;
             };
-            if fields.get("name").cloned().and_then(text).as_deref() == Some(&names.group) {
+            let mut fields = HashMap::new();
+            let mut flat = flat.into_iter();
+            while let (Some(key), Some(value)) = (flat.next(), flat.next()) {
+                if let Some(key) = key.into_text() {
+                    fields.insert(key, value);
+                }
+            }
+            if fields
+                .get("name")
+                .cloned()
+                .and_then(Reply::into_text)
+                .as_deref()
+                == Some(&names.group)
+            {
                 let number = |key: &str| match fields.get(key) {
-                    Some(Value::Int(n)) => u64::try_from(*n).ok(),
+                    Some(Reply::Int(n)) => u64::try_from(*n).ok(),
                     _ => None,
                 };
                 return Ok(GroupState {
@@ -433,6 +492,50 @@ impl Link {
             }
         }
         Ok(GroupState::default())
+    }
+}
+
+/// A batch of writes for [`Link::write_and_ack`]: entries of one target stream, each
+/// with the same field names.
+pub struct Writes {
+    command: Command,
+    fields: usize,
+    entries: usize,
+}
+
+impl Writes {
+    /// Writes to `target`, each entry with the fields `idempotency_key` and then
+    /// `fields`, acknowledging the input entries of `names`.
+    pub fn new(names: &Names, target: &str, maxlen: Option<u64>, fields: &[&[u8]]) -> Writes {
+        let mut command = Command::new("EVALSHA");
+        command
+            .arg(SCRIPT_SHA.as_str())
+            .arg("2")
+            .arg(&names.input)
+            .arg(target)
+            .arg(&names.group)
+            .arg(maxlen.map_or(String::new(), |n| n.to_string()))
+            .arg(format!("{}:", names.input))
+            .int(fields.len() as u64);
+        for field in fields {
+            command.arg(field);
+        }
+        Writes {
+            command,
+            fields: fields.len(),
+            entries: 0,
+        }
+    }
+
+    /// Adds the entry for input entry `id`: one value per field.
+    pub fn entry<'a>(&mut self, id: &str, values: impl IntoIterator<Item = &'a [u8]>) {
+        self.command.arg(id);
+        let before = self.command.len();
+        for value in values {
+            self.command.arg(value);
+        }
+        debug_assert_eq!(self.command.len() - before, self.fields);
+        self.entries += 1;
     }
 }
 
@@ -446,12 +549,20 @@ pub fn client_name(consumer: &str, role: &str) -> String {
         .collect()
 }
 
-/// Whether a retry can help: a lost or refused connection, a timeout, a server that
-/// is loading, out of memory, or failing over.
-fn transient(e: &RedisError) -> bool {
-    match e.retry_method() {
-        RetryMethod::NoRetry => matches!(e.code(), Some("OOM" | "BUSY" | "LOADING")),
-        _ => true,
+/// What a retry can do about `e`: a lost connection is made again; a server that is
+/// loading, out of memory, busy with a script or failing over is waited for; anything
+/// else (a key of the wrong type, a deleted group, a refused password, a reply that is
+/// not RESP) is final.
+fn verdict(e: &resp::Error) -> Verdict {
+    match e {
+        resp::Error::Io(_) => Verdict::Reconnect,
+        resp::Error::Protocol(_) => Verdict::Fail,
+        resp::Error::Server(_) => match e.code() {
+            Some("LOADING" | "BUSY" | "OOM" | "TRYAGAIN" | "CLUSTERDOWN") => Verdict::Wait,
+            // A node demoted to replica: the name may point at the new master now.
+            Some("READONLY" | "MASTERDOWN") => Verdict::Reconnect,
+            _ => Verdict::Fail,
+        },
     }
 }
 
@@ -476,26 +587,26 @@ impl Backoff {
 
 /// The entries of a stream's reply: `[[id, [field, value, ...]], ...]`, the fields
 /// nil for an entry deleted while pending.
-fn entries(reply: Option<Value>) -> Result<Vec<Entry>> {
-    let Some(Value::Array(items)) = reply else {
+fn entries(reply: Option<Reply>) -> Result<Vec<Entry>> {
+    let Some(Reply::Array(items)) = reply else {
         return Ok(Vec::new());
     };
     let mut entries = Vec::with_capacity(items.len());
     for item in items {
-        let Value::Array(item) = item else {
+        let Reply::Array(item) = item else {
             return Err(anyhow!("a stream entry is not an array: {item:?}"));
         };
         let mut item = item.into_iter();
         let id = item
             .next()
-            .and_then(text)
+            .and_then(Reply::into_text)
             .ok_or_else(|| anyhow!("a stream entry has no id"))?;
         let fields = match item.next() {
-            Some(Value::Array(flat)) => {
+            Some(Reply::Array(flat)) => {
                 let mut pairs = Vec::with_capacity(flat.len() / 2);
                 let mut flat = flat.into_iter();
                 while let (Some(field), Some(value)) = (flat.next(), flat.next()) {
-                    pairs.push((bytes(field), bytes(value)));
+                    pairs.push((field.into_bytes(), value.into_bytes()));
                 }
                 Some(pairs)
             }
@@ -504,23 +615,6 @@ fn entries(reply: Option<Value>) -> Result<Vec<Entry>> {
         entries.push(Entry { id, fields });
     }
     Ok(entries)
-}
-
-fn bytes(value: Value) -> Vec<u8> {
-    match value {
-        Value::BulkString(bytes) => bytes,
-        Value::SimpleString(text) => text.into_bytes(),
-        Value::Int(n) => n.to_string().into_bytes(),
-        _ => Vec::new(),
-    }
-}
-
-fn text(value: Value) -> Option<String> {
-    match value {
-        Value::BulkString(bytes) => String::from_utf8(bytes).ok(),
-        Value::SimpleString(text) => Some(text),
-        _ => None,
-    }
 }
 
 /// An entry id as a number pair, for ordering (`10-0` comes after `9-5`).
