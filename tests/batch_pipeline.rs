@@ -283,3 +283,31 @@ fn progress_counts_only_outcomes_written() {
     assert!(seen.windows(2).all(|w| w[0].records() <= w[1].records()));
     assert_eq!(seen.last(), Some(&summary));
 }
+
+/// The outcome iterator holds a chunk's outcomes only up to the budget: with large
+/// outcomes and a budget of 4 KiB it renders a chunk in several rounds, and yields
+/// every outcome, in order, as the one-line path gives it.
+#[test]
+fn the_outcome_iterator_yields_large_outcomes_in_order_within_its_budget() {
+    let settings = Settings::default();
+    let message = message(&settings);
+    let options = BatchOptions {
+        chunk_lines: 300,
+        chunk_output_bytes: 4 << 10,
+        ..BatchOptions::default()
+    };
+    let batch = Batch::new(&message, &settings, options);
+    let lines = input(1500);
+    let text = lines.join("\n");
+    let mut out = Vec::new();
+    let count = pool(3).install(|| {
+        let mut count = 0;
+        for outcome in batch.outcomes(text.as_bytes()) {
+            outcome.expect("in memory").write_json(&mut out);
+            count += 1;
+        }
+        count
+    });
+    assert_eq!(count, 1500 - 30);
+    assert!(out == expected(&batch, &lines), "the outcomes differ");
+}

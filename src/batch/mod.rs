@@ -47,13 +47,13 @@
 //! outcome is bounded by the render limits (`Limits::max_output_bytes` a field). A line
 //! over the size limit is skipped while it is measured, never buffered.
 //!
-//! Nothing is lost: every non-blank line gets exactly one outcome, `failed` for lines that
-//! are not records (the kinds are [`FailureKind`](crate::message::FailureKind)'s), and a read error ends the run only after
-//! the outcomes of every line before it are written. A run can be stopped
-//! ([`Batch::run_until`]): the lines being rendered finish and the output ends in whole
-//! lines, the outcomes of every line up to [`Summary::last_line`]. The output's `write` calls are
-//! counted, so that after a write error [`BatchError::Write`] names the last line whose
-//! outcome the output took whole.
+//! Nothing is lost: every non-blank line gets exactly one outcome, `failed` for lines
+//! that are not records (the kinds are [`FailureKind`](crate::message::FailureKind)'s),
+//! and a read error ends the run only after the outcomes of every line before it are
+//! written. A run can be stopped ([`Batch::run_until`]): the lines being rendered finish
+//! and the output ends in whole lines, the outcomes of every line up to
+//! [`Summary::last_line`]. The output's `write` calls are counted, so that after a write
+//! error [`BatchError::Write`] names the last line whose outcome the output took whole.
 
 use std::io::{self, BufRead, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -15,10 +15,10 @@
 //! - **Writing.** A chunk that is done goes into the queue of chunks waiting for their
 //!   turn; the thread that finishes the chunk whose turn it is writes it, and every
 //!   chunk after it that is done, in order (the other threads go on rendering).
-//! - **Bounds.** At most `2 × threads + 2` chunks are read and not yet written: a
-//!   thread waits before reading another until the writing catches up. A slow record
-//!   (at most the render deadline) holds back the output of the chunks behind it, and
-//!   they wait in memory, at most that many.
+//! - **Bounds.** At most `2 × threads + 2` chunks are read and not yet written (checked
+//!   under the input's lock): a thread waits before reading another until the writing
+//!   catches up. A slow record (at most the render deadline) holds back the output of
+//!   the chunks behind it, and they wait in memory, at most that many.
 //! - **Stopping.** The `stop` flag is read before every line: once it is set no more
 //!   lines are read or started; the lines being rendered finish, and the output ends
 //!   with the last line before the first one that was not rendered, so it is always a
@@ -61,6 +61,16 @@ struct Unit {
     complete: bool,
     /// The input bytes read when this chunk had been read (for progress).
     input_bytes: u64,
+}
+
+/// What a thread got when it went to read.
+enum Read {
+    /// A chunk of lines.
+    Chunk,
+    /// No room: the window's chunks are all read and not yet written.
+    Full,
+    /// The input has no more lines, or the run stops.
+    Ended,
 }
 
 /// The input side: the reader and the number of the next chunk.
@@ -106,6 +116,8 @@ struct Shared<'s, R, W, P> {
     halt: AtomicBool,
     /// `Input::next_seq`, readable without waiting for a thread that is reading.
     issued: AtomicU64,
+    /// `Order::head`, readable while holding the input.
+    written: AtomicU64,
     /// Outcome bytes a line took in the last chunk rendered, rounded up; 0 before any.
     bytes_per_line: AtomicUsize,
     /// Chunks read and not yet written, at most.
@@ -176,6 +188,7 @@ impl Batch<'_> {
             stop,
             halt: AtomicBool::new(false),
             issued: AtomicU64::new(0),
+            written: AtomicU64::new(0),
             bytes_per_line: AtomicUsize::new(0),
             window: 2 * threads + 2,
         };
@@ -232,9 +245,16 @@ impl Batch<'_> {
         let _bail = Bail(shared);
         let mut worker = self.worker();
         let mut unit = Unit::default();
-        while self.wait_for_room(shared) && self.read(shared, &mut unit) {
-            self.render_unit(shared, &mut worker, &mut unit);
-            unit = self.hand_over(shared, unit);
+        while self.wait_for_room(shared) {
+            match self.read(shared, &mut unit) {
+                Read::Chunk => {
+                    self.render_unit(shared, &mut worker, &mut unit);
+                    unit = self.hand_over(shared, unit);
+                }
+                // Another thread took the room first.
+                Read::Full => {}
+                Read::Ended => return,
+            }
         }
     }
 
@@ -257,11 +277,14 @@ impl Batch<'_> {
         }
     }
 
-    /// Reads the next chunk into `unit`; false when the input has no more lines.
-    fn read<R: BufRead, W, P>(&self, shared: &Shared<'_, R, W, P>, unit: &mut Unit) -> bool {
+    /// Reads the next chunk into `unit`, if the window has room for it.
+    fn read<R: BufRead, W, P>(&self, shared: &Shared<'_, R, W, P>, unit: &mut Unit) -> Read {
         let mut input = lock(&shared.input);
         if input.ended || shared.halted() {
-            return false;
+            return Read::Ended;
+        }
+        if input.next_seq >= shared.written.load(Ordering::Acquire) + shared.window {
+            return Read::Full;
         }
         let lines = match shared.bytes_per_line.load(Ordering::Relaxed) {
             0 => FIRST_CHUNK_LINES,
@@ -280,13 +303,13 @@ impl Batch<'_> {
         }
         if unit.chunk.is_empty() {
             input.ended = true;
-            return false;
+            return Read::Ended;
         }
         unit.seq = input.next_seq;
         unit.input_bytes = input.reader.bytes_read();
         input.next_seq += 1;
         shared.issued.store(input.next_seq, Ordering::Release);
-        true
+        Read::Chunk
     }
 
     /// Renders the chunk's lines into its output buffer, writing it on the way when it
@@ -419,6 +442,7 @@ impl Batch<'_> {
             order = lock(&shared.order);
             order.writing = false;
             order.head += ready.len() as u64;
+            shared.written.store(order.head, Ordering::Release);
             if cut {
                 order.cut = true;
                 if !written {

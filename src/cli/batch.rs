@@ -10,7 +10,9 @@
 //!
 //! Signals: the first SIGINT or SIGTERM stops the run (no more lines are read, those
 //! being rendered finish and their outcomes are written, the summary names the last
-//! input line done with); a second one ends the process at once, with the same code.
+//! input line done with); a second one ends the process at once, with the same code. A
+//! signal that comes once every line is done changes nothing: the run ends as it would
+//! have, its output renamed into place.
 //! SIGXFSZ (a file-size limit, `ulimit -f`) is caught, so that a write past the limit
 //! fails with an error naming the last whole outcome written rather than killing the
 //! process. Where the outcomes go, and what an interrupted run leaves there, is in
