@@ -42,6 +42,12 @@ redis_cpu() { redis-cli -p "$port" info cpu | awk -F: '/used_cpu_(user|sys):/ { 
 timed() { /usr/bin/time -f "%U %S" -a -o "$cpu" "$@"; }
 # Microseconds of CPU per record: the sum of the file $cpu, plus redis-server's $1 s.
 per_record() { awk -v n="$records" -v r="${1:-0}" '{ s += $1 + $2 } END { printf "%.1f", (s + r) * 1e6 / n }' "$cpu"; }
+# "client + redis" microseconds of CPU per record, redis-server's counted from $1 s.
+split_cpu() {
+  local redis
+  redis=$(awk -v a="$1" -v b="$(redis_cpu)" 'BEGIN { print b - a }')
+  echo "$(per_record) client + $(awk -v n="$records" -v r="$redis" 'BEGIN { printf "%.1f", r * 1e6 / n }') redis"
+}
 rate() { awk -v n="$records" -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", n / (b - a) }'; }
 fresh_stream() {
   redis-cli -p "$port" flushall >/dev/null
@@ -60,18 +66,18 @@ for round in $(seq "$rounds"); do
 
   fresh_stream; cpu=$work/cpu.all; : >"$cpu"; r0=$(redis_cpu)
   t0=$(now); timed_worker; t1=$(now)
-  all=$(rate "$t0" "$t1"); redis=$(awk -v a="$r0" -v b="$(redis_cpu)" 'BEGIN { print b - a }')
-  all_cpu="$(per_record) client + $(awk -v n="$records" -v r="$redis" 'BEGIN { printf "%.1f", r * 1e6 / n }') redis"
+  all=$(rate "$t0" "$t1"); all_cpu=$(split_cpu "$r0")
 
-  fresh_stream; cpu=$work/cpu.one; : >"$cpu"; t0=$(now); timed_worker --jobs 1 --consumer one; t1=$(now)
-  one=$(rate "$t0" "$t1")
+  fresh_stream; cpu=$work/cpu.one; : >"$cpu"; r0=$(redis_cpu)
+  t0=$(now); timed_worker --jobs 1 --consumer one; t1=$(now)
+  one=$(rate "$t0" "$t1"); one_cpu=$(split_cpu "$r0")
 
-  fresh_stream; cpu=$work/cpu.two; : >"$cpu"; t0=$(now)
+  fresh_stream; cpu=$work/cpu.two; : >"$cpu"; r0=$(redis_cpu); t0=$(now)
   timed_worker --jobs 1 --consumer a & a=$!
   timed_worker --jobs 1 --consumer b & b=$!
   wait $a $b; t1=$(now)
-  two=$(rate "$t0" "$t1")
-  echo "round $round CPU per record: batch $batch_cpu us, worker $all_cpu us"
+  two=$(rate "$t0" "$t1"); two_cpu=$(split_cpu "$r0")
+  echo "round $round CPU per record: batch $batch_cpu us; worker $all_cpu; worker/1 $one_cpu; 2x worker/1 $two_cpu (us)"
 
   [ "$(redis-cli -p "$port" xlen out)" = "$records" ] || { echo "round $round: the output is short" >&2; exit 1; }
   echo "$batch $all $one $two" >>"$work/rates"
