@@ -673,6 +673,89 @@ fn a_killed_workers_entries_are_claimed_and_every_entry_comes_out_once() {
 }
 
 #[test]
+fn a_slow_workers_claimed_entries_are_written_once_by_the_claimer() {
+    const ENTRIES: usize = 5_000;
+    let Some(redis) = Redis::start("slow") else {
+        return;
+    };
+    let ids = load(&redis, &small_records(ENTRIES));
+    let slow = worker(
+        &redis,
+        SMALL_MESSAGE,
+        &["--consumer", "slow", "--batch", "100", "--jobs", "1"],
+    )
+    .spawn()
+    .unwrap();
+    let mut connection = redis.connection();
+    wait_for(
+        "the slow worker's first outcomes",
+        Duration::from_secs(120),
+        || connection.xlen::<_, usize>("out").unwrap() > 0,
+    );
+    // Frozen with entries in hand, as a worker stalls (a long pause, a swapped-out
+    // process) while the others think it dead.
+    let mut frozen = None;
+    for attempt in 0..200 {
+        signal(&slow, Signal::SIGSTOP);
+        let done = settled_frozen(&redis, "slow");
+        if !done.held.is_empty() {
+            frozen = Some(done);
+            break;
+        }
+        signal(&slow, Signal::SIGCONT);
+        std::thread::sleep(Duration::from_millis(1 + attempt % 20));
+    }
+    let frozen = frozen.expect("the slow worker held entries at one of 200 looks");
+    assert!(frozen.written < ENTRIES, "caught midway");
+    // The claimer takes what the slow worker holds, and everything else.
+    let output = run(worker(
+        &redis,
+        SMALL_MESSAGE,
+        &["--consumer", "claimer", "--claim-after", "100ms", "--drain"],
+    ));
+    let claimer = text(&output.stderr);
+    assert_eq!(
+        summary_count(&claimer, "recovered"),
+        frozen.held.len() as u64,
+        "{claimer}"
+    );
+    assert_eq!(outcomes(&redis).len(), ENTRIES, "{claimer}");
+    // The slow worker wakes up and finishes what it had in hand: all of it was
+    // written by the claimer meanwhile.
+    signal(&slow, Signal::SIGCONT);
+    wait_for(
+        "the slow worker to finish its batches",
+        Duration::from_secs(120),
+        || {
+            clients_of(&mut connection, "slow")
+                .iter()
+                .all(|c| c["name"].ends_with(":writer") || c["flags"].contains('b'))
+                && held_by(&mut connection, "slow").is_empty()
+        },
+    );
+    signal(&slow, Signal::SIGTERM);
+    let output = slow.wait_with_output().unwrap();
+    let slow = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{slow}");
+    assert_eq!(
+        summary_count(&slow, "skipped"),
+        frozen.held.len() as u64,
+        "{slow}"
+    );
+    assert_eq!(
+        summary_count(&slow, "outcomes written") as usize,
+        frozen.written,
+        "{slow}"
+    );
+
+    let outcomes = outcomes(&redis);
+    let seen: HashSet<&str> = outcomes.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(seen, ids.iter().map(String::as_str).collect());
+    assert_eq!(outcomes.len(), ENTRIES, "no entry twice");
+    assert_eq!(pending(&redis), 0);
+}
+
+#[test]
 fn an_entry_delivered_too_often_goes_to_the_dead_letter_stream() {
     let Some(redis) = Redis::start("poison") else {
         return;

@@ -38,7 +38,7 @@ pub mod stream;
 
 use messages::{Load, Messages};
 use progress::{Progress, Stats};
-use stream::{Entry, Link, Names, Target, Writes};
+use stream::{Entry, Epoch, Link, Names, Target, Writes};
 
 /// The arguments of `worker`.
 #[derive(Args, Debug)]
@@ -146,6 +146,8 @@ struct Work {
     entries: Vec<Entry>,
     /// Entries that go to the dead-letter stream, with the reason and delivery count.
     dead: Vec<(Entry, String, u64)>,
+    /// For entries read fresh from the stream: the claim counter before the read.
+    epoch: Option<Epoch>,
 }
 
 /// A rendered batch: each entry's id and outcome JSON (no newline).
@@ -154,6 +156,7 @@ struct Rendered {
     outcomes: Vec<(String, Vec<u8>)>,
     tallies: [u64; 3],
     dead: Vec<(Entry, String, u64)>,
+    epoch: Option<Epoch>,
 }
 
 /// Runs `worker`.
@@ -184,6 +187,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
             .dead
             .clone()
             .unwrap_or_else(|| format!("{}:dead", args.input)),
+        claims: format!("{}:claims", args.input),
         input: args.input.clone(),
         output: args.output.clone(),
         group: args.group.clone(),
@@ -336,7 +340,7 @@ impl Reader<'_> {
             } else {
                 Duration::from_secs(1)
             };
-            let entries = self.link.read_new(names, batch, Some(block))?;
+            let (epoch, entries) = self.link.read_new(names, batch, Some(block))?;
             if self.link.reconnects != reconnects {
                 reconnects = self.link.reconnects;
                 recover = true;
@@ -349,6 +353,7 @@ impl Reader<'_> {
                 self.hand_over(Work {
                     entries,
                     dead: Vec::new(),
+                    epoch: Some(epoch),
                 })?;
             }
             self.report()?;
@@ -503,6 +508,7 @@ fn render_loop(
     for work in queue {
         let mut rendered = Rendered {
             dead: work.dead,
+            epoch: work.epoch,
             ..Rendered::default()
         };
         let outcomes: Vec<(Tally, Vec<u8>)> = pool.install(|| {
@@ -547,7 +553,7 @@ fn write_loop(
         for (id, json) in &rendered.outcomes {
             writes.entry(id, [json.as_slice()]);
         }
-        let written = link.write_and_ack(&writes)?;
+        let written = link.write_and_ack(&writes, rendered.epoch.as_ref())?;
         let mut dead_written = 0;
         for (entry, reason, count) in &rendered.dead {
             let count = count.to_string();
@@ -557,7 +563,7 @@ fn write_loop(
             let mut values: Vec<&[u8]> = vec![reason.as_bytes(), count.as_bytes()];
             values.extend(entry.fields().map(|(_, v)| v));
             writes.entry(&entry.id, values);
-            dead_written += link.write_and_ack(&writes)?;
+            dead_written += link.write_and_ack(&writes, None)?;
         }
         shared.stats.written(
             &rendered.tallies,

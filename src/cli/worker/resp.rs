@@ -4,6 +4,7 @@
 //! general reply parser cost the worker about as much per entry as Redis's own reading
 //! of the entry (README, "Scaling out", throughput).
 
+use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 #[cfg(unix)]
@@ -15,8 +16,8 @@ use std::time::Duration;
 pub enum Reply {
     /// A nil bulk string or nil array.
     Nil,
-    /// `+OK` and the like.
-    Status(String),
+    /// `+OK` and the like (`OK` and `QUEUED`, the most frequent, without allocating).
+    Status(Cow<'static, str>),
     /// `-CODE message`: the server refused the command.
     Error(String),
     /// `:42`.
@@ -32,7 +33,7 @@ impl Reply {
     pub fn into_text(self) -> Option<String> {
         match self {
             Reply::Bulk(bytes) => String::from_utf8(bytes).ok(),
-            Reply::Status(text) => Some(text),
+            Reply::Status(text) => Some(text.into_owned()),
             _ => None,
         }
     }
@@ -41,7 +42,7 @@ impl Reply {
     pub fn into_bytes(self) -> Vec<u8> {
         match self {
             Reply::Bulk(bytes) => bytes,
-            Reply::Status(text) => text.into_bytes(),
+            Reply::Status(text) => text.into_owned().into_bytes(),
             Reply::Int(n) => n.to_string().into_bytes(),
             _ => Vec::new(),
         }
@@ -104,10 +105,52 @@ impl Command {
     pub fn int(&mut self, n: u64) -> &mut Command {
         self.arg(itoa::Buffer::new().format(n))
     }
+}
 
-    /// The argument count so far.
-    pub fn len(&self) -> usize {
-        self.count
+/// Commands to send at once, in the protocol's form.
+#[derive(Debug, Default)]
+pub struct Pipeline {
+    bytes: Vec<u8>,
+    count: usize,
+}
+
+impl Pipeline {
+    /// An empty pipeline with room for `bytes` bytes.
+    pub fn with_capacity(bytes: usize) -> Pipeline {
+        Pipeline {
+            bytes: Vec::with_capacity(bytes),
+            count: 0,
+        }
+    }
+
+    /// Starts a command of `count` arguments (its name included), each then added with
+    /// [`Pipeline::arg`]: no copy through a [`Command`].
+    pub fn begin(&mut self, count: usize) {
+        self.bytes.push(b'*');
+        self.bytes
+            .extend_from_slice(itoa::Buffer::new().format(count).as_bytes());
+        self.bytes.extend_from_slice(b"\r\n");
+        self.count += 1;
+    }
+
+    /// Adds an argument to the command begun last.
+    pub fn arg(&mut self, arg: &[u8]) {
+        self.bytes.push(b'$');
+        self.bytes
+            .extend_from_slice(itoa::Buffer::new().format(arg.len()).as_bytes());
+        self.bytes.extend_from_slice(b"\r\n");
+        self.bytes.extend_from_slice(arg);
+        self.bytes.extend_from_slice(b"\r\n");
+    }
+
+    /// Adds `command`.
+    pub fn push(&mut self, command: &Command) {
+        self.bytes.push(b'*');
+        self.bytes
+            .extend_from_slice(itoa::Buffer::new().format(command.count).as_bytes());
+        self.bytes.extend_from_slice(b"\r\n");
+        self.bytes.extend_from_slice(&command.args);
+        self.count += 1;
     }
 }
 
@@ -156,7 +199,6 @@ pub struct Connection {
     /// The unread bytes of `buf` are `buf[pos..len]`.
     pos: usize,
     len: usize,
-    header: Vec<u8>,
 }
 
 impl Connection {
@@ -199,32 +241,42 @@ impl Connection {
             buf: vec![0; 256 << 10],
             pos: 0,
             len: 0,
-            header: Vec::with_capacity(16),
         })
     }
 
     /// Sends `command` and reads its reply; a server error is an `Err`.
     pub fn query(&mut self, command: &Command) -> Result<Reply, Error> {
-        self.send(command)?;
-        match self.reply()? {
-            Reply::Error(message) => Err(Error::Server(message)),
-            reply => Ok(reply),
-        }
+        let mut replies = self.query_all(std::slice::from_ref(command))?;
+        Ok(replies.pop().unwrap_or(Reply::Nil))
     }
 
-    fn send(&mut self, command: &Command) -> io::Result<()> {
-        self.header.clear();
-        self.header.push(b'*');
-        self.header
-            .extend_from_slice(itoa::Buffer::new().format(command.count).as_bytes());
-        self.header.extend_from_slice(b"\r\n");
-        if command.args.len() < 16 << 10 {
-            // One write for a small command.
-            self.header.extend_from_slice(&command.args);
-            self.socket.write_all(&self.header)
-        } else {
-            self.socket.write_all(&self.header)?;
-            self.socket.write_all(&command.args)
+    /// Sends `commands` in one write and reads their replies, in order. A server error
+    /// is an `Err` (the first, once every reply is read); inside an `EXEC`'s reply they
+    /// are left for the caller.
+    pub fn query_all(&mut self, commands: &[Command]) -> Result<Vec<Reply>, Error> {
+        let mut pipeline = Pipeline::default();
+        for command in commands {
+            pipeline.push(command);
+        }
+        self.query_pipeline(&pipeline)
+    }
+
+    /// Sends `pipeline` and reads its replies, as [`Connection::query_all`] does.
+    pub fn query_pipeline(&mut self, pipeline: &Pipeline) -> Result<Vec<Reply>, Error> {
+        self.socket.write_all(&pipeline.bytes)?;
+        let mut replies = Vec::with_capacity(pipeline.count);
+        let mut error = None;
+        for _ in 0..pipeline.count {
+            match self.reply()? {
+                Reply::Error(message) => {
+                    error.get_or_insert(message);
+                }
+                reply => replies.push(reply),
+            }
+        }
+        match error {
+            Some(message) => Err(Error::Server(message)),
+            None => Ok(replies),
         }
     }
 
@@ -238,7 +290,11 @@ impl Connection {
         let kind = self.buf[start];
         let rest = &self.buf[start + 1..end];
         match kind {
-            b'+' => Ok(Reply::Status(String::from_utf8_lossy(rest).into_owned())),
+            b'+' => Ok(Reply::Status(match rest {
+                b"OK" => Cow::Borrowed("OK"),
+                b"QUEUED" => Cow::Borrowed("QUEUED"),
+                _ => Cow::Owned(String::from_utf8_lossy(rest).into_owned()),
+            })),
             b'-' => Ok(Reply::Error(String::from_utf8_lossy(rest).into_owned())),
             b':' => Ok(Reply::Int(number(rest)?)),
             b'$' => match number(rest)? {
@@ -326,7 +382,13 @@ impl Connection {
             let grown = self.buf.len() * 2;
             self.buf.resize(grown, 0);
         }
-        let read = self.socket.read(&mut self.buf[self.len..])?;
+        let read = loop {
+            // A signal (SIGTERM, or SIGSTOP and SIGCONT) interrupts a read with a timeout.
+            match self.socket.read(&mut self.buf[self.len..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
         if read == 0 {
             return Err(Error::Io(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -384,10 +446,12 @@ mod tests {
             Duration::from_secs(5),
         )
         .unwrap();
-        connection.send(command).unwrap();
-        let got = (0..count)
-            .map(|_| connection.reply().map_err(|e| e.to_string()))
-            .collect();
+        let sent = connection.query_all(std::slice::from_ref(command));
+        let mut got: Vec<Result<Reply, String>> = match sent {
+            Ok(replies) => replies.into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e.to_string())],
+        };
+        got.extend((1..count).map(|_| connection.reply().map_err(|e| e.to_string())));
         drop(connection);
         (got, server.join().unwrap())
     }
@@ -401,6 +465,25 @@ mod tests {
             sent,
             b"*4\r\n$4\r\nXACK\r\n$2\r\nin\r\n$3\r\ng\r\n\r\n$2\r\n42\r\n"
         );
+    }
+
+    #[test]
+    fn a_command_begun_in_a_pipeline_is_the_command_built_whole() {
+        let mut whole = Pipeline::default();
+        let mut command = Command::new("XADD");
+        command
+            .arg("out")
+            .arg("*")
+            .arg("outcome")
+            .arg("{\"id\":\"1-0\"}");
+        whole.push(&command);
+        let mut begun = Pipeline::default();
+        begun.begin(5);
+        for arg in ["XADD", "out", "*", "outcome", "{\"id\":\"1-0\"}"] {
+            begun.arg(arg.as_bytes());
+        }
+        assert_eq!(begun.bytes, whole.bytes);
+        assert_eq!((begun.count, whole.count), (1, 1));
     }
 
     #[test]

@@ -1,6 +1,24 @@
 //! The Redis side of the worker: a connection that comes back after it is lost, the
-//! stream commands the worker sends, and the one script that writes an outcome and
-//! acknowledges its entry in one step.
+//! stream commands the worker sends, and the two ways it writes outcomes and
+//! acknowledges their entries in one step.
+//!
+//! **Written once.** An outcome is written only together with the acknowledgement
+//! that takes its entry off the pending list, so an entry that another consumer claimed
+//! and acknowledged is not written again. The script [`WRITE_AND_ACK`] checks that for
+//! each entry, but passing every outcome through Redis's Lua costs Redis more than
+//! reading and writing the entries (each string given to Lua is hashed byte by byte).
+//! So a batch read fresh from the stream is written with `MULTI`, `XADD`s, one `XACK`
+//! and `EXEC`, which checks nothing per entry, and made safe by a counter: every claim
+//! of pending entries by a worker increments `IN:claims` in the same transaction, the
+//! reader notes the counter before each read, and the writer `WATCH`es it and writes
+//! by transaction only when it has not moved since the read; `EXEC` fails if it moves
+//! meanwhile. An entry read fresh can only leave this consumer's pending list by a
+//! claim or by this worker's own acknowledgement, so an unmoved counter means every
+//! entry of the batch is still this consumer's. Otherwise (a claim since the read, a
+//! batch of claimed or re-read entries, a retry after a lost connection, whose first
+//! try may have been carried out) the script writes it. An `XCLAIM` sent by hand does
+//! not move the counter; the idempotency key is there for that and for a Redis that
+//! loses acknowledged writes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,13 +27,14 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 
-use super::resp::{self, Address, Command, Connection, Reply};
+use super::resp::{self, Address, Command, Connection, Pipeline, Reply};
 
 /// Writes one entry to `KEYS[2]` for each entry of `KEYS[1]` that this call
 /// acknowledges, both in one step (a script runs whole or not at all). An entry that is
 /// no longer pending (another consumer claimed it and wrote it first, or an earlier try
 /// of this very call got through before the connection broke) is skipped: nothing is
-/// written twice. Returns how many entries were written.
+/// written twice. Returns how many entries were written. A `KEYS[2]` that is not a
+/// stream is refused before anything is acknowledged.
 ///
 /// ARGV: the group, the `MAXLEN ~` of `KEYS[2]` (empty for none), the idempotency
 /// key's prefix (`IN:`), the number N of fields after the key and their N names, then
@@ -23,6 +42,10 @@ use super::resp::{self, Address, Command, Connection, Reply};
 /// `idempotency_key` (the prefix and the id) and the N named ones. The names come once
 /// and the key is made here, so that each entry costs Redis two strings, not five.
 const WRITE_AND_ACK: &str = r"
+local kind = redis.call('TYPE', KEYS[2])['ok']
+if kind ~= 'stream' and kind ~= 'none' then
+  return redis.error_reply('WRONGTYPE ' .. KEYS[2] .. ' holds a ' .. kind .. ', not a stream')
+end
 local group, maxlen, prefix, n = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local add = {'XADD', KEYS[2]}
 if maxlen ~= '' then
@@ -103,6 +126,8 @@ pub struct Names {
     pub output: String,
     /// The dead-letter stream.
     pub dead: String,
+    /// The claim counter (`IN:claims`), incremented by each claim.
+    pub claims: String,
     /// The consumer group.
     pub group: String,
     /// This worker's consumer name.
@@ -163,6 +188,11 @@ pub struct Link {
 #[derive(Debug, thiserror::Error)]
 #[error("stopped while waiting for redis")]
 pub struct Stopped;
+
+/// The claim counter as a reader saw it just before a read: the batch read may be
+/// written by transaction while the counter still holds this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Epoch(Option<Vec<u8>>);
 
 /// [`WRITE_AND_ACK`]'s SHA-1, by which it is called once Redis knows it.
 static SCRIPT_SHA: std::sync::LazyLock<String> =
@@ -306,45 +336,32 @@ impl Link {
     }
 
     /// Up to `count` entries never delivered to any consumer of the group, waiting up
-    /// to `block` for the first when there is none.
+    /// to `block` for the first when there is none, and the claim counter as it was
+    /// just before.
     pub fn read_new(
         &mut self,
         names: &Names,
         count: usize,
         block: Option<Duration>,
-    ) -> Result<Vec<Entry>> {
-        self.read_group(names, count, block, ">")
+    ) -> Result<(Epoch, Vec<Entry>)> {
+        let mut get = Command::new("GET");
+        get.arg(&names.claims);
+        let commands = [get, read_command(names, count, block, ">")];
+        let mut replies = self.run("reading the stream", |c| c.query_all(&commands))?;
+        let entries = stream_entries(replies.pop())?;
+        let epoch = match replies.pop() {
+            Some(Reply::Bulk(value)) => Epoch(Some(value)),
+            _ => Epoch(None),
+        };
+        Ok((epoch, entries))
     }
 
     /// Up to `count` of this consumer's own pending entries after id `after`: what it
     /// was given before a restart or a lost reply and has not acknowledged.
     pub fn read_own(&mut self, names: &Names, count: usize, after: &str) -> Result<Vec<Entry>> {
-        self.read_group(names, count, None, after)
-    }
-
-    fn read_group(
-        &mut self,
-        names: &Names,
-        count: usize,
-        block: Option<Duration>,
-        id: &str,
-    ) -> Result<Vec<Entry>> {
-        let mut read = Command::new("XREADGROUP");
-        read.arg("GROUP").arg(&names.group).arg(&names.consumer);
-        read.arg("COUNT").int(count as u64);
-        if let Some(block) = block {
-            read.arg("BLOCK").int(block.as_millis().max(1) as u64);
-        }
-        read.arg("STREAMS").arg(&names.input).arg(id);
+        let read = read_command(names, count, None, after);
         let reply = self.run("reading the stream", |c| c.query(&read))?;
-        match reply {
-            Reply::Nil => Ok(Vec::new()),
-            Reply::Array(streams) => match streams.into_iter().next() {
-                Some(Reply::Array(mut stream)) if stream.len() == 2 => entries(stream.pop()),
-                _ => Ok(Vec::new()),
-            },
-            other => Err(anyhow!("XREADGROUP gave an unexpected reply: {other:?}")),
-        }
+        stream_entries(Some(reply))
     }
 
     /// Claims up to `count` entries that other consumers have left pending for at
@@ -365,7 +382,27 @@ impl Link {
             .arg(cursor)
             .arg("COUNT")
             .int(count as u64);
-        let reply = self.run("claiming pending entries", |c| c.query(&claim))?;
+        let mut incr = Command::new("INCR");
+        incr.arg(&names.claims);
+        // The counter moves with the claim, in one step: see the module's docs.
+        let commands = [Command::new("MULTI"), incr, claim, Command::new("EXEC")];
+        let mut replies = self.run("claiming pending entries", |c| {
+            let mut replies = c.query_all(&commands)?;
+            match replies.pop() {
+                Some(Reply::Array(results)) => {
+                    for result in &results {
+                        if let Reply::Error(message) = result {
+                            return Err(resp::Error::Server(message.clone()));
+                        }
+                    }
+                    Ok(results)
+                }
+                other => Err(resp::Error::Protocol(format!(
+                    "EXEC gave {other:?} for a claim"
+                ))),
+            }
+        })?;
+        let reply = replies.pop().unwrap_or(Reply::Nil);
         let Reply::Array(parts) = reply else {
             return Err(anyhow!("XAUTOCLAIM gave an unexpected reply: {reply:?}"));
         };
@@ -420,20 +457,33 @@ impl Link {
 
     /// Writes each entry of `writes` to its target stream if its input entry is still
     /// pending and acknowledges it, in one step; an entry already acknowledged is
-    /// skipped. Returns how many were written.
-    pub fn write_and_ack(&mut self, writes: &Writes) -> Result<u64> {
-        if writes.entries == 0 {
+    /// skipped. `epoch` is the claim counter before the entries were read, for a batch
+    /// read fresh from the stream (see the module's docs). Returns how many were
+    /// written.
+    pub fn write_and_ack(&mut self, writes: &Writes, epoch: Option<&Epoch>) -> Result<u64> {
+        if writes.ids.is_empty() {
             return Ok(0);
         }
         let mut load = Command::new("SCRIPT");
         load.arg("LOAD").arg(WRITE_AND_ACK);
-        let reply = self.run("writing outcomes", |c| match c.query(&writes.command) {
-            // Redis forgets scripts when it restarts: teach it again.
-            Err(e) if e.code() == Some("NOSCRIPT") => {
-                c.query(&load)?;
-                c.query(&writes.command)
+        // Only a first try may go by transaction: a retry's first try may have been
+        // carried out, and only the script tells what was written.
+        let mut first = epoch;
+        let reply = self.run("writing outcomes", |c| {
+            if let Some(epoch) = first.take()
+                && let Some(written) = write_by_transaction(c, writes, epoch)?
+            {
+                return Ok(Reply::Int(written as i64));
             }
-            other => other,
+            let script = writes.script();
+            match c.query(&script) {
+                // Redis forgets scripts when it restarts: teach it again.
+                Err(e) if e.code() == Some("NOSCRIPT") => {
+                    c.query(&load)?;
+                    c.query(&script)
+                }
+                other => other,
+            }
         })?;
         match reply {
             Reply::Int(n) => Ok(n.max(0) as u64),
@@ -496,46 +546,188 @@ impl Link {
 }
 
 /// A batch of writes for [`Link::write_and_ack`]: entries of one target stream, each
-/// with the same field names.
-pub struct Writes {
-    command: Command,
-    fields: usize,
-    entries: usize,
+/// with the fields `idempotency_key` (`IN:ID`) and then the same named ones.
+pub struct Writes<'a> {
+    names: &'a Names,
+    target: &'a str,
+    maxlen: Option<u64>,
+    fields: Vec<&'a [u8]>,
+    ids: Vec<&'a str>,
+    /// Each entry's values, `fields.len()` of them an entry.
+    values: Vec<&'a [u8]>,
 }
 
-impl Writes {
-    /// Writes to `target`, each entry with the fields `idempotency_key` and then
-    /// `fields`, acknowledging the input entries of `names`.
-    pub fn new(names: &Names, target: &str, maxlen: Option<u64>, fields: &[&[u8]]) -> Writes {
+impl<'a> Writes<'a> {
+    /// Writes to `target` (`MAXLEN ~ maxlen` when given), acknowledging input entries of
+    /// `names`.
+    pub fn new(
+        names: &'a Names,
+        target: &'a str,
+        maxlen: Option<u64>,
+        fields: &[&'a [u8]],
+    ) -> Writes<'a> {
+        Writes {
+            names,
+            target,
+            maxlen,
+            fields: fields.to_vec(),
+            ids: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Adds the entry for input entry `id`: one value per field.
+    pub fn entry(&mut self, id: &'a str, values: impl IntoIterator<Item = &'a [u8]>) {
+        let before = self.values.len();
+        self.values.extend(values);
+        debug_assert_eq!(self.values.len() - before, self.fields.len());
+        self.ids.push(id);
+    }
+
+    fn entries(&self) -> impl Iterator<Item = (&'a str, &[&'a [u8]])> {
+        self.ids
+            .iter()
+            .copied()
+            .zip(self.values.chunks(self.fields.len().max(1)))
+    }
+
+    /// The script call that writes them all.
+    fn script(&self) -> Command {
+        let names = self.names;
         let mut command = Command::new("EVALSHA");
         command
             .arg(SCRIPT_SHA.as_str())
             .arg("2")
             .arg(&names.input)
-            .arg(target)
+            .arg(self.target)
             .arg(&names.group)
-            .arg(maxlen.map_or(String::new(), |n| n.to_string()))
+            .arg(self.maxlen.map_or(String::new(), |n| n.to_string()))
             .arg(format!("{}:", names.input))
-            .int(fields.len() as u64);
-        for field in fields {
+            .int(self.fields.len() as u64);
+        for field in &self.fields {
             command.arg(field);
         }
-        Writes {
-            command,
-            fields: fields.len(),
-            entries: 0,
+        for (id, values) in self.entries() {
+            command.arg(id);
+            for value in values {
+                command.arg(value);
+            }
         }
+        command
     }
 
-    /// Adds the entry for input entry `id`: one value per field.
-    pub fn entry<'a>(&mut self, id: &str, values: impl IntoIterator<Item = &'a [u8]>) {
-        self.command.arg(id);
-        let before = self.command.len();
-        for value in values {
-            self.command.arg(value);
+    /// The transaction that writes them all and acknowledges them: `MULTI`, an `XADD`
+    /// each, one `XACK`, `EXEC`.
+    fn transaction(&self) -> Pipeline {
+        let names = self.names;
+        // Each entry's values, and about 100 bytes of names, ids and lengths.
+        let room = self.values.iter().map(|v| v.len() + 16).sum::<usize>()
+            + self.ids.len() * (100 + names.input.len() + self.target.len())
+            + 64 * self.fields.len();
+        let mut pipeline = Pipeline::with_capacity(room);
+        pipeline.push(&Command::new("MULTI"));
+        let maxlen = self.maxlen.map(|n| n.to_string());
+        let count = 5 + if maxlen.is_some() { 3 } else { 0 } + 2 * self.fields.len();
+        let mut key = Vec::new();
+        for (id, values) in self.entries() {
+            pipeline.begin(count);
+            pipeline.arg(b"XADD");
+            pipeline.arg(self.target.as_bytes());
+            if let Some(maxlen) = &maxlen {
+                pipeline.arg(b"MAXLEN");
+                pipeline.arg(b"~");
+                pipeline.arg(maxlen.as_bytes());
+            }
+            key.clear();
+            key.extend_from_slice(names.input.as_bytes());
+            key.push(b':');
+            key.extend_from_slice(id.as_bytes());
+            pipeline.arg(b"*");
+            pipeline.arg(b"idempotency_key");
+            pipeline.arg(&key);
+            for (field, value) in self.fields.iter().zip(values) {
+                pipeline.arg(field);
+                pipeline.arg(value);
+            }
         }
-        debug_assert_eq!(self.command.len() - before, self.fields);
-        self.entries += 1;
+        let mut ack = Command::new("XACK");
+        ack.arg(&names.input).arg(&names.group);
+        for id in &self.ids {
+            ack.arg(id);
+        }
+        pipeline.push(&ack);
+        pipeline.push(&Command::new("EXEC"));
+        pipeline
+    }
+}
+
+/// Writes `writes` by transaction if the claim counter still holds `epoch` (see the
+/// module's docs): `None` when it does not, or moved before `EXEC`, or the target is not
+/// a stream (the script then says so), and nothing was written.
+fn write_by_transaction(
+    c: &mut Connection,
+    writes: &Writes,
+    epoch: &Epoch,
+) -> Result<Option<u64>, resp::Error> {
+    let names = writes.names;
+    let mut watch = Command::new("WATCH");
+    watch.arg(&names.claims);
+    let mut get = Command::new("GET");
+    get.arg(&names.claims);
+    let mut kind = Command::new("TYPE");
+    kind.arg(writes.target);
+    let replies = c.query_all(&[watch, get, kind])?;
+    let now = match replies.get(1) {
+        Some(Reply::Bulk(value)) => Epoch(Some(value.clone())),
+        _ => Epoch(None),
+    };
+    let stream = matches!(
+        replies.get(2),
+        Some(Reply::Status(kind)) if kind == "stream" || kind == "none"
+    );
+    if now != *epoch || !stream {
+        c.query(&Command::new("UNWATCH"))?;
+        return Ok(None);
+    }
+    let mut replies = c.query_pipeline(&writes.transaction())?;
+    match replies.pop() {
+        // The counter moved after WATCH: nothing was carried out.
+        Some(Reply::Nil) => Ok(None),
+        Some(Reply::Array(results)) => {
+            if let Some(Reply::Error(message)) =
+                results.iter().find(|r| matches!(r, Reply::Error(_)))
+            {
+                return Err(resp::Error::Server(message.clone()));
+            }
+            Ok(Some(writes.ids.len() as u64))
+        }
+        other => Err(resp::Error::Protocol(format!(
+            "EXEC gave {other:?} for a write"
+        ))),
+    }
+}
+
+/// `XREADGROUP` for this consumer from `id` (`>`: entries never delivered).
+fn read_command(names: &Names, count: usize, block: Option<Duration>, id: &str) -> Command {
+    let mut read = Command::new("XREADGROUP");
+    read.arg("GROUP").arg(&names.group).arg(&names.consumer);
+    read.arg("COUNT").int(count as u64);
+    if let Some(block) = block {
+        read.arg("BLOCK").int(block.as_millis().max(1) as u64);
+    }
+    read.arg("STREAMS").arg(&names.input).arg(id);
+    read
+}
+
+/// The entries of an `XREADGROUP` reply (`[[stream, entries]]`, or nil for none).
+fn stream_entries(reply: Option<Reply>) -> Result<Vec<Entry>> {
+    match reply {
+        None | Some(Reply::Nil) => Ok(Vec::new()),
+        Some(Reply::Array(streams)) => match streams.into_iter().next() {
+            Some(Reply::Array(mut stream)) if stream.len() == 2 => entries(stream.pop()),
+            _ => Ok(Vec::new()),
+        },
+        Some(other) => Err(anyhow!("XREADGROUP gave an unexpected reply: {other:?}")),
     }
 }
 
