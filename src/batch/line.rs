@@ -2,6 +2,7 @@
 //! record, and the outcome line the batch writes for it.
 
 use std::borrow::Cow;
+use std::panic::{self, AssertUnwindSafe};
 
 use serde::Serialize;
 use serde_json_borrow::Value as Json;
@@ -97,13 +98,22 @@ pub(super) fn outcome<'a>(
         }
         Input::Bytes(bytes) => match std::str::from_utf8(bytes) {
             Err(e) => (None, not_utf8(bytes, &e)),
-            Ok(text) => match Record::parse(text, options) {
-                Ok(record) => {
-                    let outcome = message.render_reusing(&record, spare);
-                    (record.identity, outcome)
+            // A bug of ours that panics on one record fails that record alone: the
+            // batch (or the stream worker) goes on with the next. Nothing the record
+            // shares with others is left half-changed: the message is only read, and
+            // `spare` (field buffers) is consumed by the render.
+            Ok(text) => {
+                match panic::catch_unwind(AssertUnwindSafe(|| match Record::parse(text, options) {
+                    Ok(record) => {
+                        let outcome = message.render_reusing(&record, spare);
+                        (record.identity, outcome)
+                    }
+                    Err(e) => (identity_of(text), invalid_record(&e)),
+                })) {
+                    Ok(outcome) => outcome,
+                    Err(payload) => (identity_of(text), internal(payload.as_ref())),
                 }
-                Err(e) => (identity_of(text), invalid_record(&e)),
-            },
+            }
         },
     };
     LineOutcome {
@@ -111,6 +121,22 @@ pub(super) fn outcome<'a>(
         identity,
         outcome,
     }
+}
+
+/// The outcome of a record whose render panicked.
+fn internal(payload: &(dyn std::any::Any + Send)) -> Outcome {
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    Outcome::failed(
+        FailureKind::Internal,
+        format!(
+            "promo-liquid failed on this record ({what}): a bug, please report it with \
+             the record; the records around it were rendered"
+        ),
+    )
 }
 
 fn too_long(length: u64, limit: usize) -> Outcome {
@@ -194,6 +220,57 @@ mod tests {
         let mut out = Vec::new();
         outcome.write_json(&mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_record_whose_render_panics_fails_alone_with_internal() {
+        let mut env = promo::environment(&Settings::default());
+        env.filters_mut().add(
+            "explode",
+            "explode",
+            "Panics on the text \"boom\" (a stand-in for a bug).",
+            "{{ 'x' | explode }} → x",
+            |input, _| {
+                assert!(input.as_str() != Some("boom"), "the filter blew up");
+                Ok(input.clone())
+            },
+        );
+        let message =
+            Message::from_template("t.liquid", "{{ Profile.Name | explode }}", &env).unwrap();
+        let options = RecordOptions {
+            allow_missing: true,
+            ..RecordOptions::default()
+        };
+        let line = |name: &str| {
+            format!(
+                r#"{{"identity": "u-{name}", "evtName": "CT Points Credited", "profileData": {{"Name": "{name}"}}}}"#
+            )
+        };
+        let render = |number, text: &str| {
+            let mut out = Vec::new();
+            outcome(
+                &message,
+                &options,
+                1000,
+                number,
+                Input::Bytes(text.as_bytes()),
+                None,
+            )
+            .write_json(&mut out);
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap()
+        };
+        let outcomes = [
+            render(1, &line("ana")),
+            render(2, &line("boom")),
+            render(3, &line("raj")),
+        ];
+        assert_eq!(outcomes[0]["fields"]["text"], "ana");
+        assert_eq!(outcomes[1]["outcome"], "failed");
+        assert_eq!(outcomes[1]["kind"], "internal");
+        assert_eq!(outcomes[1]["identity"], "u-boom");
+        let why = outcomes[1]["message"].as_str().unwrap();
+        assert!(why.contains("the filter blew up"), "{why}");
+        assert_eq!(outcomes[2]["fields"]["text"], "raj");
     }
 
     #[test]

@@ -88,11 +88,14 @@ pub enum FailureKind {
     TooManySegments,
     /// A field the channel requires rendered empty (or only white space).
     EmptyField,
+    /// promo-liquid itself failed on this record (a bug: a panic caught at the record's
+    /// boundary). The record failed alone; the records around it were not touched.
+    Internal,
 }
 
 impl FailureKind {
     /// Every kind.
-    pub const ALL: [FailureKind; 19] = [
+    pub const ALL: [FailureKind; 20] = [
         FailureKind::LineTooLong,
         FailureKind::InvalidUtf8,
         FailureKind::InvalidJson,
@@ -112,6 +115,7 @@ impl FailureKind {
         FailureKind::PayloadTooLarge,
         FailureKind::TooManySegments,
         FailureKind::EmptyField,
+        FailureKind::Internal,
     ];
 
     /// The kind's name: `invalid_json`, `payload_too_large`, ...
@@ -136,6 +140,7 @@ impl FailureKind {
             FailureKind::PayloadTooLarge => "payload_too_large",
             FailureKind::TooManySegments => "too_many_segments",
             FailureKind::EmptyField => "empty_field",
+            FailureKind::Internal => "internal",
         }
     }
 }
