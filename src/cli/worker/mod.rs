@@ -324,6 +324,8 @@ impl Reader<'_> {
         let mut recover = true;
         let mut next_claim = Instant::now();
         let mut reconnects = self.link.reconnects;
+        // Whether the last read found nothing.
+        let mut found_nothing = false;
         while !self.stopping() {
             if recover || Instant::now() >= next_claim {
                 self.wait_until_idle()?;
@@ -335,12 +337,15 @@ impl Reader<'_> {
                 next_claim = Instant::now() + claim_every;
                 continue;
             }
-            let block = if self.args.drain {
-                Duration::from_millis(100)
-            } else {
-                Duration::from_secs(1)
+            // Draining, the read that finds the stream empty does not wait: the
+            // worker checks at once whether the group is done. Only while others
+            // still hold entries (which may come back to be claimed) does it wait.
+            let block = match (self.args.drain, found_nothing) {
+                (true, false) => None,
+                (true, true) => Some(Duration::from_millis(100)),
+                (false, _) => Some(Duration::from_secs(1)),
             };
-            let (epoch, entries) = self.link.read_new(names, batch, Some(block))?;
+            let (epoch, entries) = self.link.read_new(names, batch, block)?;
             if self.link.reconnects != reconnects {
                 reconnects = self.link.reconnects;
                 recover = true;
@@ -349,7 +354,9 @@ impl Reader<'_> {
                 if self.args.drain && self.drained()? {
                     break;
                 }
+                found_nothing = true;
             } else {
+                found_nothing = false;
                 self.hand_over(Work {
                     entries,
                     dead: Vec::new(),
