@@ -270,11 +270,8 @@ impl Value {
             (Range(a, b), Range(c, d)) => a == c && b == d,
             (Date(a), Date(b)) => a.at == b.at,
             (Date(d), Str(s)) | (Str(s), Date(d)) => *d.text == **s,
-            // Compared item by item: expanding a huge range would exhaust memory.
-            (Range(a, b), Array(items)) | (Array(items), Range(a, b)) => {
-                i64::try_from(items.len()).is_ok_and(|n| n == range_len(*a, *b))
-                    && items.iter().zip(*a..=*b).all(|(x, i)| x.liquid_eq(&Int(i)))
-            }
+            // A range equals only a range with the same ends, never an array of the same
+            // integers (Ruby's `Range#==`, which Shopify uses): `[] == (0..-1)` is false.
             _ => false,
         }
     }
