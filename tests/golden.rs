@@ -6,10 +6,11 @@
 //! listed case passes (or is not in the suite any more: the list must stay true), or when
 //! the pass count drops below `tests/golden/floor.txt`.
 //!
-//! Without the suite (a checkout without `../shared/`) the test says so loudly on
-//! standard error and passes, so that `cargo test` works on a machine with only the Rust
-//! toolchain; CI exports `PROMO_LIQUID_REQUIRE_TOOLS=1`, which makes a missing suite a
-//! failure. `PROMO_LIQUID_SKIP_GOLDEN=1` skips it even when the suite is there.
+//! Without the suite the test fails, unless `PROMO_LIQUID_SKIP_GOLDEN=1` asks to skip it
+//! (for a checkout without `../shared/`; this workplace's machines and CI have it): a
+//! conformance suite that silently goes missing would leave `cargo test` green while
+//! checking nothing. Unlike the tests whose tool is a program to install (Ruby, Redis,
+//! Chromium), the suite is data that sits beside every checkout here.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
@@ -71,23 +72,22 @@ fn run_case(case: &Json) -> Result<(), String> {
 fn golden_liquid_conformance() {
     let path = suite_path();
     if std::env::var_os("PROMO_LIQUID_SKIP_GOLDEN").is_some_and(|v| v == "1") {
-        eprintln!("skipped: PROMO_LIQUID_SKIP_GOLDEN=1");
+        // Straight to the process's stderr: the test harness captures `eprintln!`.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** skipped: Golden Liquid (PROMO_LIQUID_SKIP_GOLDEN=1) ***\n"
+        );
         return;
     }
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) => {
-            let why = format!(
+            panic!(
                 "Golden Liquid not found at {}: {e} (put the shared folder beside this \
-                 checkout, or set GOLDEN_LIQUID to the suite's path)",
+                 checkout, set GOLDEN_LIQUID to the suite's path, or set \
+                 PROMO_LIQUID_SKIP_GOLDEN=1 to skip the conformance suite)",
                 path.display()
             );
-            if std::env::var_os("PROMO_LIQUID_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
-                panic!("{why}; PROMO_LIQUID_REQUIRE_TOOLS=1 makes it required");
-            }
-            // Straight to the process's stderr: the test harness captures `eprintln!`.
-            let _ = writeln!(std::io::stderr(), "\n*** skipped: {why} ***\n");
-            return;
         }
     };
     let suite: Json = serde_json::from_str(&text).expect("golden_liquid.json is JSON");
