@@ -25,16 +25,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, FixedOffset};
-use chrono_tz::Tz;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{Exit, read_input};
-use promo_liquid::batch::{Batch, BatchError, BatchOptions, Summary};
+use super::{Exit, SendArgs, read_input};
+use promo_liquid::batch::{Batch, BatchError, Summary};
 use promo_liquid::liquid::DirectoryLoader;
 use promo_liquid::message::Message;
-use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
 use promo_liquid::promo::{self, Settings};
 
 /// The arguments of `batch`.
@@ -52,35 +49,8 @@ pub struct BatchArgs {
     /// How many threads render; all cores by default, at most 4 a core.
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
-    /// Fail a record when it outputs an undefined value without a `default`.
-    #[arg(long)]
-    strict: bool,
-    /// The account's time zone (IANA name); wall-clock dates are read in it.
-    #[arg(long, default_value = "UTC", value_name = "ZONE", value_parser = super::parse_zone)]
-    tz: Tz,
-    /// Lines longer than this (newline excluded) fail with `line_too_long` and are
-    /// skipped without being read into memory.
-    #[arg(long, value_name = "BYTES", default_value_t = BatchOptions::default().max_line_bytes)]
-    max_line_bytes: usize,
-    /// Render as if it were this moment (RFC 3339): what `now`, `date` and
-    /// `days_until` see.
-    #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
-    now: Option<DateTime<FixedOffset>>,
-    /// The wall-clock time one record's render may take, in milliseconds (0 for none);
-    /// a record past it fails with `limit_exceeded`.
-    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
-    deadline: super::Deadline,
-    /// The most segments an SMS may take; a longer one fails with `too_many_segments`.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SMS_SEGMENTS as u16, value_parser = clap::value_parser!(u16).range(1..))]
-    max_segments: u16,
-    /// Accept records that lack properties their event requires (a partial feed).
-    #[arg(long)]
-    allow_missing: bool,
-    /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
-    /// sidecars) that `render` and `snippet` tags name. Default: the `snippets/`
-    /// directory beside the message, when there is one.
-    #[arg(long, value_name = "DIR")]
-    snippets: Option<PathBuf>,
+    #[command(flatten)]
+    send: SendArgs,
     /// The directory `include` and `render` read partials from, as in `render`
     /// (instead of a snippet library).
     #[arg(long, value_name = "DIR", conflicts_with = "snippets")]
@@ -98,23 +68,14 @@ pub const JOBS_PER_CORE: usize = 4;
 
 /// Runs `batch`.
 pub fn run(args: BatchArgs) -> Result<Exit> {
-    let settings = Settings {
-        time_zone: args.tz,
-        strict: args.strict,
-        deadline: args.deadline.0,
-        allow_missing: args.allow_missing,
-    };
+    let settings = args.send.settings();
     output::refuse_same_file(args.input.as_deref(), args.output.as_deref(), &args.message)?;
     let mut message = load_message(&args, &settings)?;
-    message.rules.max_sms_segments = usize::from(args.max_segments);
+    message.rules.max_sms_segments = usize::from(args.send.max_segments);
     let signals = Signals::install()?;
     let (input, input_len) = input::open(args.input.as_deref(), &signals.stop)?;
     let output = Output::open(args.output.as_deref())?;
-    let options = BatchOptions {
-        max_line_bytes: args.max_line_bytes,
-        ..BatchOptions::default()
-    };
-    let batch = Batch::new(&message, &settings, options);
+    let batch = Batch::new(&message, &settings, args.send.batch_options());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads(args.jobs))
         .build()
@@ -167,7 +128,7 @@ fn load_message(args: &BatchArgs, settings: &Settings) -> Result<Message> {
         bail!("the message and the records cannot both come from standard input");
     }
     let mut env = promo::environment(settings);
-    if let Some(now) = args.now {
+    if let Some(now) = args.send.now {
         env.set_now(now);
     }
     if let Some(dir) = &args.partials {
@@ -176,7 +137,7 @@ fn load_message(args: &BatchArgs, settings: &Settings) -> Result<Message> {
     // `--partials` names the loader itself: no library is looked for beside the message.
     let snippets = match &args.partials {
         Some(_) => None,
-        None => super::snippets_for(args.snippets.as_deref(), &args.message, &env)?,
+        None => super::snippets_for(args.send.snippets.as_deref(), &args.message, &env)?,
     };
     let source = read_input(&args.message)?;
     let name = args.message.display().to_string();

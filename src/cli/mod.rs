@@ -2,14 +2,18 @@
 //! `main` turns into exit code 2.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
+use clap::Args;
+use promo_liquid::batch::BatchOptions;
 use promo_liquid::liquid::Environment;
+use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
+use promo_liquid::promo::Settings;
 use promo_liquid::snippets::{Library, LibraryError};
 
 pub mod batch;
@@ -71,6 +75,61 @@ pub fn read_input(path: &Path) -> Result<String> {
         return Ok(text);
     }
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// The options `batch` and `worker` share: how each record is read, rendered and checked
+/// before it is sent.
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// Fail a record when it outputs an undefined value without a `default`.
+    #[arg(long)]
+    pub strict: bool,
+    /// The account's time zone (IANA name); wall-clock dates are read in it.
+    #[arg(long, default_value = "UTC", value_name = "ZONE", value_parser = parse_zone)]
+    pub tz: Tz,
+    /// Records longer than this many bytes (newline excluded) fail with
+    /// `line_too_long` (`batch` skips such a line without reading it into memory).
+    #[arg(long, value_name = "BYTES", default_value_t = BatchOptions::default().max_line_bytes)]
+    pub max_line_bytes: usize,
+    /// Render as if it were this moment (RFC 3339): what `now`, `date` and
+    /// `days_until` see.
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<DateTime<FixedOffset>>,
+    /// The wall-clock time one record's render may take, in milliseconds (0 for none);
+    /// a record past it fails with `limit_exceeded`.
+    #[arg(long, value_name = "MS", default_value = "250", value_parser = parse_deadline)]
+    pub deadline: Deadline,
+    /// The most segments an SMS may take; a longer one fails with `too_many_segments`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SMS_SEGMENTS as u16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_segments: u16,
+    /// Accept records that lack properties their event requires (a partial feed).
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
+    /// sidecars) that `render` and `snippet` tags name. Default: the `snippets/`
+    /// directory beside the message, when there is one.
+    #[arg(long, value_name = "DIR")]
+    pub snippets: Option<PathBuf>,
+}
+
+impl SendArgs {
+    /// The render settings these options ask for.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            time_zone: self.tz,
+            strict: self.strict,
+            deadline: self.deadline.0,
+            allow_missing: self.allow_missing,
+        }
+    }
+
+    /// The batch options these options ask for.
+    pub fn batch_options(&self) -> BatchOptions {
+        BatchOptions {
+            max_line_bytes: self.max_line_bytes,
+            ..BatchOptions::default()
+        }
+    }
 }
 
 /// A `--deadline` value: the milliseconds one render may take; 0 for no deadline.

@@ -21,12 +21,8 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use chrono::{DateTime, FixedOffset};
-use chrono_tz::Tz;
 use clap::Args;
-use promo_liquid::batch::{BatchOptions, Tally};
-use promo_liquid::message::channel::DEFAULT_MAX_SMS_SEGMENTS;
-use promo_liquid::promo::Settings;
+use promo_liquid::batch::Tally;
 use rayon::prelude::*;
 
 use super::Exit;
@@ -99,33 +95,8 @@ pub struct WorkerArgs {
     /// How many threads render; all cores by default.
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
-    /// Fail a record when it outputs an undefined value without a `default`.
-    #[arg(long)]
-    strict: bool,
-    /// The account's time zone (IANA name); wall-clock dates are read in it.
-    #[arg(long, default_value = "UTC", value_name = "ZONE", value_parser = super::parse_zone)]
-    tz: Tz,
-    /// Records longer than this fail with `line_too_long`.
-    #[arg(long, value_name = "BYTES", default_value_t = BatchOptions::default().max_line_bytes)]
-    max_line_bytes: usize,
-    /// Render as if it were this moment (RFC 3339).
-    #[arg(long, value_name = "TIME", value_parser = super::parse_now)]
-    now: Option<DateTime<FixedOffset>>,
-    /// The wall-clock time one record's render may take, in milliseconds (0 for none);
-    /// a record past it fails with `limit_exceeded`.
-    #[arg(long, value_name = "MS", default_value = "250", value_parser = super::parse_deadline)]
-    deadline: super::Deadline,
-    /// The most segments an SMS may take; a longer one fails with `too_many_segments`.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SMS_SEGMENTS as u16, value_parser = clap::value_parser!(u16).range(1..))]
-    max_segments: u16,
-    /// Accept records that lack properties their event requires (a partial feed).
-    #[arg(long)]
-    allow_missing: bool,
-    /// The snippet library: a directory of NAME.liquid snippets (and NAME.toml
-    /// sidecars) that `render` and `snippet` tags name. Default: the `snippets/`
-    /// directory beside the message, when there is one.
-    #[arg(long, value_name = "DIR")]
-    snippets: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    send: super::SendArgs,
 }
 
 /// What the three stages share.
@@ -161,25 +132,17 @@ struct Rendered {
 
 /// Runs `worker`.
 pub fn run(args: WorkerArgs) -> Result<Exit> {
-    let settings = Settings {
-        time_zone: args.tz,
-        strict: args.strict,
-        deadline: args.deadline.0,
-        allow_missing: args.allow_missing,
-    };
-    let env = messages::environment(&settings, args.now);
-    let snippets = super::snippets_for(args.snippets.as_deref(), &args.message, &env)?;
+    let settings = args.send.settings();
+    let env = messages::environment(&settings, args.send.now);
+    let snippets = super::snippets_for(args.send.snippets.as_deref(), &args.message, &env)?;
     let messages = Messages::load(Load {
         path: &args.message,
         message_field: args.message_field.as_deref(),
         settings,
-        options: BatchOptions {
-            max_line_bytes: args.max_line_bytes,
-            ..BatchOptions::default()
-        },
+        options: args.send.batch_options(),
         env,
         snippets,
-        max_segments: usize::from(args.max_segments),
+        max_segments: usize::from(args.send.max_segments),
     })?;
     let target = Target::parse(&args.redis)?;
     let names = Names {
