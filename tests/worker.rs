@@ -34,7 +34,7 @@ const MISSING: &str = "redis-server not installed (apt-get install redis-server)
 /// standard error (the test then returns), or fails when `PROMO_LIQUID_REQUIRE_TOOLS=1`.
 fn redis_installed() -> bool {
     if std::env::var_os("PROMO_LIQUID_SKIP_REDIS").is_some_and(|v| v == "1") {
-        eprintln!("skipped: PROMO_LIQUID_SKIP_REDIS=1");
+        say_skipped("PROMO_LIQUID_SKIP_REDIS=1");
         return false;
     }
     let why = match Command::new("redis-server")
@@ -50,8 +50,17 @@ fn redis_installed() -> bool {
     if std::env::var_os("PROMO_LIQUID_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
         panic!("{MISSING}, and PROMO_LIQUID_REQUIRE_TOOLS=1 requires it ({why})");
     }
-    eprintln!("skipped: {MISSING} ({why})");
+    say_skipped(&format!("{MISSING} ({why})"));
     false
+}
+
+/// Says on the process's standard error that the worker tests were skipped, and why
+/// (straight there: the test harness captures `eprintln!`).
+fn say_skipped(why: &str) {
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** skipped: the worker tests: {why} ***\n"
+    );
 }
 
 /// A `redis-server` of a test's own, stopped when dropped.

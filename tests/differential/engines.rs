@@ -132,7 +132,11 @@ impl Shopify {
     /// `PROMO_LIQUID_REQUIRE_TOOLS=1` (CI) makes a missing Ruby a failure.
     pub fn start() -> Option<Shopify> {
         if std::env::var_os(SKIP_VAR).is_some_and(|v| v == "1") {
-            eprintln!("skipped: {SKIP_VAR}=1");
+            // Straight to the process's stderr: the test harness captures `eprintln!`.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** skipped: Shopify Liquid ({SKIP_VAR}=1) ***\n"
+            );
             return None;
         }
         let script =
