@@ -265,9 +265,11 @@ pub fn batch_line(data: &[u8]) {
     let summary = batch
         .run(data, &mut out, |_| {})
         .expect("in-memory input and output");
-    // Lines as the batch counts them: split at \n; blank ones hold only spaces, tabs, \r.
-    let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    if data.ends_with(b"\n") || data.is_empty() {
+    // Lines as the batch counts them: a UTF-8 byte order mark at the very start is
+    // skipped, the rest split at \n; blank ones hold only spaces, tabs, \r.
+    let text = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+    if text.ends_with(b"\n") || text.is_empty() {
         lines.pop();
     }
     let wanted: Vec<u64> = lines
