@@ -139,8 +139,9 @@ struct Renderer<'g> {
     /// Loop variables and partial arguments, innermost last.
     stack: Vec<(Arc<str>, Val<'g>)>,
     loops: Vec<LoopState>,
-    /// Where each loop stopped, by name, for `offset: continue`.
-    offsets: Vec<(Arc<str>, usize)>,
+    /// Where `offset: continue` starts each loop, by name: the offset it last had plus
+    /// the items it went through.
+    offsets: Vec<(Arc<str>, i64)>,
     depth: usize,
     partial_depth: usize,
     /// The state of what most templates never use, made on first use.

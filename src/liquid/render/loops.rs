@@ -35,7 +35,7 @@ impl<'g> Renderer<'g> {
                 .offsets
                 .iter()
                 .find(|(n, _)| *n == f.name)
-                .map_or(0, |(_, o)| *o as i64),
+                .map_or(0, |(_, o)| *o),
             Some(Offset::Expr(e)) => self
                 .integer_arg(sh, fr, e, "offset", f.span, lenient)?
                 .unwrap_or(0),
@@ -47,6 +47,7 @@ impl<'g> Renderer<'g> {
         // A string is one item, whatever the offset and limit (Shopify's
         // `slice_collection` returns it whole).
         // The limit counts from the offset as given, so a negative offset shortens it.
+        let given = from;
         let (from, to) = match items {
             Items::One(_) => (0, total),
             _ => {
@@ -55,13 +56,17 @@ impl<'g> Renderer<'g> {
                 (clamp(from).min(to), to)
             }
         };
+        let length = to - from;
         if !f.tablerow {
+            // `offset: continue` starts where this loop's offset, as given, plus the
+            // items it went through, points (Shopify's rule: after a negative offset
+            // that is not where the items stopped).
+            let next = given.saturating_add(length as i64);
             match self.offsets.iter_mut().find(|(n, _)| *n == f.name) {
-                Some(slot) => slot.1 = to,
-                None => self.offsets.push((f.name.clone(), to)),
+                Some(slot) => slot.1 = next,
+                None => self.offsets.push((f.name.clone(), next)),
             }
         }
-        let length = to - from;
         if f.tablerow {
             // No `cols` is one row, its last cell `col_last` (as Golden Liquid wants);
             // `cols` of 0 or less (nil is 0) is one row with no last column, as Shopify
