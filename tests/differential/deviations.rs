@@ -16,6 +16,11 @@
 //!   keeps an entry from excusing more than its cause: the disagreement must vanish
 //!   when that one behaviour is changed.
 //!
+//! A disagreement that no one entry explains may have two listed causes the minimizer
+//! could not part (a Base64 decode whose bytes meet an array printed in Ruby syntax):
+//! it is listed when the patterns of two or more entries with patches match it and
+//! Shopify with all those patches renders what we render.
+//!
 //! Patterns are regular expressions over a template a few tokens long, so an entry
 //! covers one construct, not a family. To keep them that way the test checks every entry:
 //! each example reproduces exactly (we still give `ours`, Shopify still gives `shopify`),
@@ -207,6 +212,14 @@ impl Deviation {
                 .as_ref()
                 .is_none_or(|re| re.is_match(&theirs.describe()))
             && (!self.reordered || reordered(ours, &theirs.strict))
+    }
+
+    /// Whether the entry's template pattern matches `template` (the first test of
+    /// [`Deviation::matches`], alone: for disagreements that several entries explain
+    /// together).
+    pub fn pattern_matches(&self, template: &str) -> bool {
+        let c = self.compiled.as_ref().expect("loaded through load()");
+        c.pattern.is_match(template)
     }
 
     /// Whether an engine's outcome is what the entry lists (errors by kind only).
