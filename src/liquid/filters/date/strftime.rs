@@ -81,6 +81,18 @@ pub(super) fn strftime(
                 format_directive(when, &d, &mut out, max_len)?;
                 rest = &spec[len..];
             }
+            // A conversion cut off by the end of the format (`%`, `%-`, `%3`) is an
+            // error in Ruby's strftime, so in Shopify: the format is broken, not text.
+            None if spec[1..]
+                .bytes()
+                .all(|b| b"-_0^#".contains(&b) || b.is_ascii_digit()) =>
+            {
+                return Err(FilterError::InvalidArgument {
+                    position: "1".into(),
+                    expected: "a strftime format whose last directive is complete",
+                    found: format!("{format:?}"),
+                });
+            }
             None => {
                 out.push('%');
                 rest = &spec[1..];
@@ -284,6 +296,23 @@ mod tests {
     }
 
     #[test]
+    fn a_directive_cut_off_by_the_end_is_an_error_as_in_ruby() {
+        let when = super::super::parse_date("2024-03-05T07:08:09+05:30").expect("parses");
+        // Ruby 3.1: `Time#strftime` raises "invalid format" for each of these.
+        for format in ["%", "abc%", "%-", "%5", "%-5", "%_", "%#", "%^", "%:z%"] {
+            assert!(
+                strftime(&when, format, 1 << 20).is_err(),
+                "{format:?} should be refused"
+            );
+        }
+        // And prints these as they are.
+        assert_eq!(
+            fmt("2024-03-05T07:08:09+05:30", "%5 x|%- x|%:|%E|%O"),
+            "%5 x|%- x|%:|%E|%O"
+        );
+    }
+
+    #[test]
     fn formats_like_ruby_strftime() {
         let when = "2024-03-05T07:08:09.123456+05:30";
         assert_eq!(
@@ -318,7 +347,7 @@ mod tests {
             fmt(when, "%c|%x|%X|%D|%F|%T|%R|%r|%v"),
             "Tue Mar  5 07:08:09 2024|03/05/24|07:08:09|03/05/24|2024-03-05|07:08:09|07:08|07:08:09 AM| 5-MAR-2024"
         );
-        assert_eq!(fmt(when, "%s %% %Q %+ %E %"), "1709602689 % %Q %+ %E %");
+        assert_eq!(fmt(when, "%s %% %Q %+ %E"), "1709602689 % %Q %+ %E");
         assert_eq!(
             fmt("2024-03-05 17:00", "%I %-I %#p %Z %z"),
             "05 5 pm UTC +0000"
