@@ -9,38 +9,19 @@ use promo_liquid::message::{FailureKind, Message};
 use promo_liquid::promo::{self, Settings};
 use serde_json::{Value, json};
 
+mod common;
+use common::{root, text};
+
+/// Runs `promo-liquid batch ARGS` with `stdin` as its input.
+fn batch(args: &[&str], stdin: &[u8]) -> Output {
+    let args: Vec<&str> = std::iter::once("batch")
+        .chain(args.iter().copied())
+        .collect();
+    common::run(&args, stdin)
+}
+
 #[path = "../examples/gen_records/records.rs"]
 mod records;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn batch(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_promo-liquid"))
-        .arg("batch")
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_vec();
-    // Written from a thread so that a large input cannot deadlock against the output.
-    let writer = std::thread::spawn(move || input.write_all(&stdin));
-    let output = child.wait_with_output().unwrap();
-    // A batch that stops early (a usage error) may not read its input: that is fine.
-    if let Err(e) = writer.join().unwrap() {
-        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe, "{e}");
-    }
-    output
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// The output lines as JSON values.
 fn outcomes(output: &Output) -> Vec<Value> {

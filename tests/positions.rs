@@ -2,37 +2,12 @@
 //! gives the same line and column in `lint`, `render`, `preview` and `batch` (the real
 //! binary), and the JSON outputs carry both the file's place and the field's.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_promo-liquid"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    // A command that fails before reading its input (a message that does not load) may
-    // have exited already: a closed pipe is its right, not the test's failure.
-    match child.stdin.take().unwrap().write_all(stdin) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.unwrap(),
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{run, text};
 
 const RECORD: &str = r#"{"identity":"u-1","evtName":"CT Points Credited","evtData":{"points":5,"walletId":"w-1","campaignId":"c-1","source":"API","transactionId":"t-1"}}"#;
 

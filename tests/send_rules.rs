@@ -1,39 +1,16 @@
 //! What is sent is right: `render` and `batch` (the real binary) and the library hold
 //! every rendered message to its channel's rules, with the same outcome.
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use promo_liquid::message::{Message, Outcome};
 use promo_liquid::promo::record::Record;
 use promo_liquid::promo::{self, Settings};
 use serde_json::{Value, json};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_promo-liquid"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    // A command that fails before reading its input may have exited already.
-    match child.stdin.take().unwrap().write_all(stdin) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.unwrap(),
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{root, run, text};
 
 /// A CT Points Credited record of 20 points whose wallet description is `description`.
 fn record(identity: &str, description: &str) -> String {
