@@ -201,7 +201,7 @@ impl Deviation {
             self.id
         );
         self.shapes.contains(&Shape::of(ours, theirs))
-            && c.pattern.is_match(template)
+            && self.pattern_matches(template)
             && c.data
                 .as_ref()
                 .is_none_or(|re| re.is_match(&data.to_string()))

@@ -201,17 +201,17 @@ fn generated_templates_agree_with_shopify() {
                 minimal.template
             );
         }
-        let together = match found {
-            Some(_) => None,
-            None => explained_together(&deviations, &minimal, &ours, &mut shopify.borrow_mut()),
+        let listed = match found {
+            Some(d) => Some(d.id.clone()),
+            None => explained_together(&deviations, &minimal, &ours, &mut shopify.borrow_mut())
+                .map(|causes| {
+                    let ids: Vec<&str> = causes.iter().map(|d| d.id.as_str()).collect();
+                    ids.join(" + ")
+                }),
         };
-        match (found, together) {
-            (Some(d), _) => *hits.entry(d.id.clone()).or_default() += 1,
-            (None, Some(causes)) => {
-                let ids: Vec<&str> = causes.iter().map(|d| d.id.as_str()).collect();
-                *hits.entry(ids.join(" + ")).or_default() += 1;
-            }
-            (None, None) => unlisted.push(Found {
+        match listed {
+            Some(id) => *hits.entry(id).or_default() += 1,
+            None => unlisted.push(Found {
                 index: i as u64,
                 minimal,
                 ours,

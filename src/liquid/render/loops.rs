@@ -29,7 +29,7 @@ impl<'g> Renderer<'g> {
         // `tablerow` reads its numbers as Ruby's `to_i` does (nil is 0), `for` as
         // Ruby's `Integer()` (nil means no limit and no offset), as in Shopify.
         let lenient = f.tablerow;
-        let from = match &f.offset {
+        let offset = match &f.offset {
             None => 0,
             Some(Offset::Continue) => self
                 .offsets
@@ -47,21 +47,20 @@ impl<'g> Renderer<'g> {
         // A string is one item, whatever the offset and limit (Shopify's
         // `slice_collection` returns it whole).
         // The limit counts from the offset as given, so a negative offset shortens it.
-        let given = from;
         let (from, to) = match items {
             Items::One(_) => (0, total),
             _ => {
                 let clamp = |n: i64| n.clamp(0, total as i64) as usize;
-                let to = limit.map_or(total, |n| clamp(from.saturating_add(n)));
-                (clamp(from).min(to), to)
+                let to = limit.map_or(total, |n| clamp(offset.saturating_add(n)));
+                (clamp(offset).min(to), to)
             }
         };
         let length = to - from;
         if !f.tablerow {
-            // `offset: continue` starts where this loop's offset, as given, plus the
-            // items it went through, points (Shopify's rule: after a negative offset
-            // that is not where the items stopped).
-            let next = given.saturating_add(length as i64);
+            // `offset: continue` starts at this loop's offset as given plus the items
+            // it went through (Shopify's rule; after a negative offset that is not
+            // where the items stopped).
+            let next = offset.saturating_add(length as i64);
             match self.offsets.iter_mut().find(|(n, _)| *n == f.name) {
                 Some(slot) => slot.1 = next,
                 None => self.offsets.push((f.name.clone(), next)),
